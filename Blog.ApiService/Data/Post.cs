@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Blog.ApiService.Data;
+
+public sealed class Post
+{
+    public const int TitleMaxLength = 200;
+    public const int BodyMaxLength = 100_000;
+
+    public long Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Title { get; set; }
+    public required string Body { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
+{
+    public void Configure(EntityTypeBuilder<Post> post)
+    {
+        post.ToTable("posts");
+        post.Property(p => p.Slug).HasMaxLength(Post.TitleMaxLength + 32);
+        post.Property(p => p.Title).HasMaxLength(Post.TitleMaxLength);
+        post.Property(p => p.Body).HasMaxLength(Post.BodyMaxLength);
+        // Serves the newest-first list; Id breaks ties between posts created in the same instant.
+        post.HasIndex(p => new { p.CreatedAt, p.Id }).IsDescending();
+    }
+}

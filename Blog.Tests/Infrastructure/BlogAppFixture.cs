@@ -1,0 +1,63 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Blog.Tests.Infrastructure;
+
+/// <summary>
+/// One real AppHost (local Postgres and Redis processes, a fresh data directory) shared by every
+/// test in the <see cref="BlogAppCollection"/>: an AppHost start costs seconds, so the suite starts few.
+/// </summary>
+public sealed class BlogAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"blog-tests-{Guid.NewGuid():N}");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
+            ["Blog:Infrastructure=local", $"Blog:Local:DataDirectory={DataDirectory}"]);
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            // No dashboard runs in tests: an OTLP exporter with nowhere to send blocks shutdown for seconds.
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_SDK_DISABLED", "true");
+        }
+
+        App = await builder.BuildAsync();
+        using var cts = new CancellationTokenSource(StartTimeout);
+        await App.StartAsync(cts.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("webfrontend", cts.Token);
+    }
+
+    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
+
+    public async Task<string> GetConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"No connection string for {resource}.");
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process that is still exiting may hold a file; the directory is under the temp path anyway.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BlogAppCollection : ICollectionFixture<BlogAppFixture>
+{
+    public const string Name = "Blog app";
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Blog needs on a fresh Debian machine; safe to run again (installs only what is missing).
+#   scripts/setup.sh app    PostgreSQL and Redis for the AppHost's local mode
+#   scripts/setup.sh test   the above, plus promtool (prometheus), chromium and wrk for the tests
+set -euo pipefail
+profile=${1:-app}
+
+packages=(postgresql redis-server)
+if [ "$profile" = test ]; then
+  packages+=(prometheus chromium chromium-driver wrk)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian packages start system services we do not use: Blog runs its own processes on free ports.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET SDK 10 is required (dotnet not found on PATH)" >&2; exit 1; }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up prerequisites, builds, and runs the whole test suite against the real AppHost.
+# Ends with one line: "tests: N passed, N failed", counted from the TRX results of the run.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/setup.sh" test || exit 1
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build Blog.sln -c Release --nologo || { echo "tests: 0 passed, 1 failed"; exit 1; }
+dotnet test Blog.Tests/Blog.Tests.csproj -c Release --no-build --nologo \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@"
+status=$?
+
+trx="$results/results.trx"
+if [ ! -f "$trx" ]; then
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+count() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+passed=$(count passed)
+failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+total=$(count total)
+executed=$(count executed)
+not_run=$(( total - executed ))
+# A test that did not run (a skip, a crash of the host) counts as failed: a missing server must never pass.
+failed=$(( failed + not_run ))
+if [ "$passed" -eq 0 ] || [ "$failed" -gt 0 ]; then status=1; fi
+echo "tests: $passed passed, $failed failed"
+exit $status
