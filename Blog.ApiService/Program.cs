@@ -1,16 +1,32 @@
-using Blog.ApiService.Data;
+using Blog.ApiService.Comments;
+using Blog.ApiService.Infrastructure;
+using Blog.ApiService.Live;
 using Blog.ApiService.Posts;
+using Blog.ApiService.Users;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDbContext<BlogDbContext>("blogdb", configureDbContextOptions: options => options.UseBlogConventions());
-builder.AddRedisClient("cache");
-builder.Services.AddMigrations<BlogDbContext>();
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseBlogProblemDetails();
+app.UseWebSockets();
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference();
+}
+
+app.MapUsers();
 app.MapPosts();
+app.MapComments();
+app.MapLive();
 
 app.Run();

@@ -4,7 +4,11 @@ namespace Blog.ApiService.Data;
 
 public sealed class BlogDbContext(DbContextOptions<BlogDbContext> options) : DbContext(options)
 {
+    public DbSet<User> Users => Set<User>();
+
     public DbSet<Post> Posts => Set<Post>();
+
+    public DbSet<Comment> Comments => Set<Comment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BlogDbContext).Assembly);

@@ -7,8 +7,11 @@ public sealed class Post
 {
     public const int TitleMaxLength = 200;
     public const int BodyMaxLength = 100_000;
+    public const int SlugMaxLength = 80;
 
     public long Id { get; set; }
+    public long AuthorId { get; set; }
+    public User? Author { get; set; }
     public required string Slug { get; set; }
     public required string Title { get; set; }
     public required string Body { get; set; }
@@ -21,10 +24,12 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
     public void Configure(EntityTypeBuilder<Post> post)
     {
         post.ToTable("posts");
-        post.Property(p => p.Slug).HasMaxLength(Post.TitleMaxLength + 32);
+        post.Property(p => p.Slug).HasMaxLength(Post.SlugMaxLength);
         post.Property(p => p.Title).HasMaxLength(Post.TitleMaxLength);
         post.Property(p => p.Body).HasMaxLength(Post.BodyMaxLength);
+        post.HasOne(p => p.Author).WithMany().HasForeignKey(p => p.AuthorId).OnDelete(DeleteBehavior.Restrict);
         // Serves the newest-first list; Id breaks ties between posts created in the same instant.
         post.HasIndex(p => new { p.CreatedAt, p.Id }).IsDescending();
+        post.HasIndex(p => p.AuthorId);
     }
 }

@@ -34,6 +34,25 @@ public sealed class BlogAppFixture : IAsyncLifetime
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
 
+    /// <summary>Stops a resource the way the dashboard's Stop button does, and waits until it has exited.</summary>
+    public async Task StopResourceAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, cts.Token);
+        Assert.True(result.Success, $"stopping {resource}: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceAsync(resource,
+            e => e.Snapshot.State?.Text is "Exited" or "Finished", cts.Token);
+    }
+
+    /// <summary>Starts a stopped resource again and waits until its health checks pass.</summary>
+    public async Task StartResourceAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cts.Token);
+        Assert.True(result.Success, $"starting {resource}: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+    }
+
     public async Task<string> GetConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"No connection string for {resource}.");
 

@@ -4,10 +4,12 @@ namespace Blog.Web.Api;
 public sealed class BlogApiClient(HttpClient http)
 {
     public async Task<IReadOnlyList<PostSummary>> GetPostsAsync(CancellationToken ct = default) =>
-        await http.GetFromJsonAsync<List<PostSummary>>("/api/posts", ct) ?? [];
+        (await http.GetFromJsonAsync<PostPage>("/api/posts", ct))?.Items ?? [];
 }
 
-public sealed record PostSummary(long Id, string Slug, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record PostSummary(long Id, string Slug, string Title, long AuthorId, string AuthorName, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record PostPage(IReadOnlyList<PostSummary> Items, int Page, int PageSize, int Total);
 
 public static class BlogApiClientExtensions
 {

@@ -1,0 +1,71 @@
+using Blog.ApiService.Comments;
+using Blog.ApiService.Data;
+using Blog.ApiService.Live;
+using Blog.ApiService.Posts;
+using Blog.ApiService.Users;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+
+namespace Blog.ApiService.Infrastructure;
+
+public static class ApplicationServiceExtensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        builder.AddNpgsqlDbContext<BlogDbContext>("blogdb", configureDbContextOptions: options => options.UseBlogConventions());
+        services.AddMigrations<BlogDbContext>();
+
+        // Fail fast while Redis is away instead of queueing commands for seconds: every Redis use here
+        // (cache, fan-out) has a Postgres or local fallback, so an immediate error is the useful answer.
+        builder.AddRedisClient("cache", configureOptions: options => options.BacklogPolicy = BacklogPolicy.FailFast);
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
+            options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddHybridCache();
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<AuthOptions>, AuthOptionsSetup>();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsSetup>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) =>
+        {
+            bearer.MapInboundClaims = false;
+            bearer.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = auth.Value.Issuer,
+                ValidAudience = auth.Value.Audience,
+                IssuerSigningKey = TokenService.SigningKey(auth.Value),
+                NameClaimType = "name",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        services.AddAuthorization();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<UsersLog>();
+        services.AddSingleton<PostsLog>();
+        services.AddSingleton<CommentsLog>();
+        services.AddSingleton<LiveLog>();
+        services.AddSingleton<PostCache>();
+        services.AddSingleton<LiveFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
+
+        services.AddBlogProblemDetails();
+        builder.WebHostLimits();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    private static void WebHostLimits(this IHostApplicationBuilder builder) =>
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = ProblemDetailsExtensions.MaxRequestBodyBytes);
+}

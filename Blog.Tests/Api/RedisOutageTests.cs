@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Blog.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Blog.Tests.Api;
+
+/// <summary>
+/// Stops the shared app's Redis and starts it again. Tests in one collection run one at a time,
+/// so no other test sees the outage; the finally block brings Redis back whatever happens.
+/// </summary>
+[Collection(BlogAppCollection.Name)]
+public sealed class RedisOutageTests(BlogAppFixture fixture)
+{
+    private HttpClient Api() => fixture.CreateHttpClient("apiservice");
+
+    [Fact]
+    public async Task Reads_and_writes_keep_working_from_postgres_while_redis_is_down_and_caching_resumes_after()
+    {
+        var author = await ApiUser.RegisterAsync(Api);
+        var before = await author.CreatePostAsync("Written before the outage");
+
+        await fixture.StopResourceAsync("cache");
+        try
+        {
+            using var list = await author.Client.GetAsync("/api/posts");
+            Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+            using var single = await author.Client.GetAsync($"/api/posts/{before.GetProperty("id").GetInt64()}");
+            Assert.Equal(HttpStatusCode.OK, single.StatusCode);
+
+            using var created = await author.Client.PostAsJsonAsync("/api/posts", new { title = "Written during the outage", body = "b" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var duringId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            var during = await author.Client.GetFromJsonAsync<JsonElement>($"/api/posts/{duringId}");
+            Assert.Equal("Written during the outage", during.GetProperty("title").GetString());
+        }
+        finally
+        {
+            await fixture.StartResourceAsync("cache");
+        }
+
+        // Caching resumes: a read stores the post in Redis again.
+        var after = await author.CreatePostAsync("Written after the outage");
+        var afterId = after.GetProperty("id").GetInt64();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.GetConnectionStringAsync("cache"));
+        await WaitFor.ConditionAsync(async () =>
+        {
+            using var read = await author.Client.GetAsync($"/api/posts/{afterId}");
+            return read.StatusCode == HttpStatusCode.OK && await redis.GetDatabase().KeyExistsAsync($"post:{afterId}");
+        }, TimeSpan.FromSeconds(30), "the post to be cached in Redis again");
+    }
+}
