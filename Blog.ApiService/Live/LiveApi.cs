@@ -11,6 +11,8 @@ public static class LiveApi
     public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan PongTimeout = TimeSpan.FromSeconds(15);
 
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/live", Connect).WithTags("Live");
@@ -37,26 +39,30 @@ public static class LiveApi
         var started = Stopwatch.GetTimestamp();
         log.Connected(connectionId, feed.ConnectionCount);
 
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        // Cancelling a pending WebSocket read or write aborts the socket without a close frame, so only
+        // the wait for the next event is cancelled; the read loop ends when the client answers our close.
+        using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var reason = "client closed";
         try
         {
-            var receiving = ReceiveUntilCloseAsync(socket, done.Token);
-            var sending = SendEventsAsync(socket, subscription, done.Token);
+            var receiving = ReceiveUntilCloseAsync(socket);
+            var sending = SendEventsAsync(socket, subscription, stopSending.Token);
             await Task.WhenAny(receiving, sending);
+            await stopSending.CancelAsync();
             if (lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 reason = "server stopping";
                 await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
             }
-            else if (socket.State == WebSocketState.CloseReceived)
+            else
             {
                 await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "bye");
             }
 
-            await done.CancelAsync();
+            await sending;
+            await receiving.WaitAsync(CloseHandshakeTimeout);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException)
         {
             reason = "connection lost";
         }
@@ -69,33 +75,16 @@ public static class LiveApi
         return TypedResults.Empty;
     }
 
-    private static async Task SendEventsAsync(WebSocket socket, LiveFeed.Subscription subscription, CancellationToken ct)
+    private static async Task SendEventsAsync(WebSocket socket, LiveFeed.Subscription subscription, CancellationToken stop)
     {
         try
         {
-            await foreach (var liveEvent in subscription.Reader.ReadAllAsync(ct))
+            while (await subscription.Reader.WaitToReadAsync(stop))
             {
-                var payload = JsonSerializer.SerializeToUtf8Bytes(liveEvent, LiveEvent.Json);
-                await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, ct);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private static async Task ReceiveUntilCloseAsync(WebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[1024];
-        try
-        {
-            // Clients have nothing to say; reading is how a close frame (or a dead peer) is noticed.
-            while (socket.State == WebSocketState.Open)
-            {
-                var result = await socket.ReceiveAsync(buffer, ct);
-                if (result.MessageType == WebSocketMessageType.Close)
+                while (socket.State == WebSocketState.Open && subscription.Reader.TryRead(out var liveEvent))
                 {
-                    return;
+                    var payload = JsonSerializer.SerializeToUtf8Bytes(liveEvent, LiveEvent.Json);
+                    await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                 }
             }
         }
@@ -104,12 +93,26 @@ public static class LiveApi
         }
     }
 
+    private static async Task ReceiveUntilCloseAsync(WebSocket socket)
+    {
+        var buffer = new byte[1024];
+        // Clients have nothing to say; reading is how a close frame (or a dead peer) is noticed.
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends our close frame; the read loop then receives the client's answer.</summary>
     private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string description)
     {
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseAsync(status, description, timeout.Token);
+            await socket.CloseOutputAsync(status, description, CancellationToken.None);
         }
     }
 }

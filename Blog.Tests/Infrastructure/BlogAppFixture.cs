@@ -7,7 +7,7 @@ namespace Blog.Tests.Infrastructure;
 /// One real AppHost (local Postgres and Redis processes, a fresh data directory) shared by every
 /// test in the <see cref="BlogAppCollection"/>: an AppHost start costs seconds, so the suite starts few.
 /// </summary>
-public sealed class BlogAppFixture : IAsyncLifetime
+public class BlogAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
@@ -15,10 +15,13 @@ public sealed class BlogAppFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>AppHost configuration on top of local infrastructure, for fixtures that need a different shape.</summary>
+    protected virtual IEnumerable<string> ExtraArguments => [];
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
-            ["Blog:Infrastructure=local", $"Blog:Local:DataDirectory={DataDirectory}"]);
+            ["Blog:Infrastructure=local", $"Blog:Local:DataDirectory={DataDirectory}", .. ExtraArguments]);
 
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
@@ -79,4 +82,16 @@ public sealed class BlogAppFixture : IAsyncLifetime
 public sealed class BlogAppCollection : ICollectionFixture<BlogAppFixture>
 {
     public const string Name = "Blog app";
+}
+
+/// <summary>The same app with two API replicas behind one endpoint, for what only shows across processes.</summary>
+public sealed class TwoReplicaAppFixture : BlogAppFixture
+{
+    protected override IEnumerable<string> ExtraArguments => ["Blog:ApiReplicas=2"];
+}
+
+[CollectionDefinition(Name)]
+public sealed class TwoReplicaAppCollection : ICollectionFixture<TwoReplicaAppFixture>
+{
+    public const string Name = "Blog app with two API replicas";
 }
