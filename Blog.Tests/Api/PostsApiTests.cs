@@ -201,5 +201,10 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         Assert.True(paths.TryGetProperty("/api/posts", out _));
         Assert.True(paths.TryGetProperty("/api/posts/{id}", out _));
         Assert.True(paths.TryGetProperty("/api/auth/login", out _));
+
+        // The fixture runs in Development, where the API reference UI is served too.
+        using var reference = await api.GetAsync("/scalar");
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Equal("text/html", reference.Content.Headers.ContentType?.MediaType);
     }
 }
