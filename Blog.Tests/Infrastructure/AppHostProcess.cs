@@ -9,7 +9,7 @@ public static class AppHostProcess
     /// <summary>Generous for a loaded 2-core machine; a hang would run into the 2-minute kill instead.</summary>
     public static readonly TimeSpan FastFailLimit = TimeSpan.FromSeconds(45);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args)
+    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var appHostDll = Path.Combine(AppContext.BaseDirectory, "Blog.AppHost.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -27,6 +27,10 @@ public static class AppHostProcess
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start)!;
         var output = new StringBuilder();

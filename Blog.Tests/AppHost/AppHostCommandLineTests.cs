@@ -4,7 +4,8 @@ using Blog.Tests.Infrastructure;
 
 namespace Blog.Tests.AppHost;
 
-public sealed class PublishManifestTests
+/// <summary>The AppHost run as a process: what azd and a person at a terminal see.</summary>
+public sealed class AppHostCommandLineTests
 {
     [Fact]
     public async Task Manifest_describes_container_postgres_and_redis_referenced_by_the_projects()
@@ -49,6 +50,19 @@ public sealed class PublishManifestTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains(named, log);
         Assert.Contains("apt-get install", log);
+        Assert.True(stopwatch.Elapsed < AppHostProcess.FastFailLimit, $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Containers_mode_without_a_container_engine_fails_fast_saying_how_to_fix_it()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var (exitCode, log) = await AppHostProcess.RunAsync(["Blog:Infrastructure=containers"],
+            new Dictionary<string, string> { ["ASPIRE_CONTAINER_RUNTIME"] = "/nonexistent/container-runtime" });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("'/nonexistent/container-runtime' is not installed", log);
+        Assert.Contains("Blog:Infrastructure=local", log);
         Assert.True(stopwatch.Elapsed < AppHostProcess.FastFailLimit, $"took {stopwatch.Elapsed}");
     }
 }
