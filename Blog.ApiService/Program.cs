@@ -3,6 +3,7 @@ using Blog.ApiService.Infrastructure;
 using Blog.ApiService.Live;
 using Blog.ApiService.Posts;
 using Blog.ApiService.Users;
+using Blog.ServiceDefaults.Health;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapDependencyHealth("/api/health");
 app.MapOpenApi();
 if (app.Environment.IsDevelopment())
 {

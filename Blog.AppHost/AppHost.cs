@@ -11,15 +11,26 @@ var infrastructure = builder.AddBlogInfrastructure();
 var jwtSigningKey = builder.AddParameter("jwt-signing-key",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
+// Prometheus must present this bearer token to scrape /metrics.
+var metricsScrapeToken = builder.AddParameter("metrics-scrape-token",
+    new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
+// Empty (the default) leaves Sentry off; set Parameters:sentry-dsn to report errors.
+var sentryDsn = builder.AddParameter("sentry-dsn", "", secret: true);
+
 var api = builder.AddProject<Projects.Blog_ApiService>("apiservice")
     .WithReplicas(builder.Configuration.GetValue("Blog:ApiReplicas", 1))
     .WithEnvironment("Auth__SigningKey", jwtSigningKey)
+    .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
+    .WithEnvironment("Sentry__Dsn", sentryDsn)
     .WithReference(infrastructure.Database).WaitFor(infrastructure.Database)
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithExternalHttpEndpoints()
+    .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
+    .WithEnvironment("Sentry__Dsn", sentryDsn)
     .WithReference(api).WaitFor(api)
     .WithHttpHealthCheck("/health");
 

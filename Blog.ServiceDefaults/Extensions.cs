@@ -1,9 +1,13 @@
+using Blog.ServiceDefaults.ErrorTracking;
+using Blog.ServiceDefaults.Metrics;
+using Blog.ServiceDefaults.RequestIds;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -11,22 +15,32 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The one place every Blog service gets telemetry, health checks, service discovery and resilience.
+/// The one place every Blog service gets its observability (JSON logs with request ids, OpenTelemetry,
+/// Prometheus metrics, Sentry), health endpoints, service discovery and resilience.
 /// </summary>
-public static class Extensions
+public static partial class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
 
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
+        builder.AddBlogLogging();
+        builder.AddBlogErrorTracking();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
+        builder.Services.AddSingleton<BlogMetrics>();
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName);
+        builder.Services.AddTransient<IStartupFilter, RequestObservabilityStartupFilter>();
+
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddTransient<RequestIdForwardingHandler>();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
+            http.AddHttpMessageHandler<RequestIdForwardingHandler>();
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
@@ -44,16 +58,19 @@ public static class Extensions
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
+                .AddMeter(BlogMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation())
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(options =>
-                    // Probes would drown real requests in the trace view.
+                    // Probes and scrapes would drown real requests in the trace view.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments("/metrics"))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -75,7 +92,7 @@ public static class Extensions
 
     /// <summary>
     /// Maps /health (readiness: every check) and /alive (liveness: only checks tagged "live") in every
-    /// environment: orchestrators probe production too.
+    /// environment, since orchestrators probe production too, and /metrics behind its scrape token.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -85,6 +102,48 @@ public static class Extensions
             Predicate = registration => registration.Tags.Contains(LiveTag),
         }).DisableHttpMetrics();
 
+        app.MapMetricsEndpoint();
+        app.MapFaultEndpoint();
         return app;
+    }
+
+    private static void MapMetricsEndpoint(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Blog.ServiceDefaults.Metrics");
+        var hasToken = !string.IsNullOrEmpty(options.ScrapeToken);
+        if (!hasToken && !app.Environment.IsDevelopment())
+        {
+            MetricsNotServed(logger, options.Path);
+            return;
+        }
+
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: context => context.Request.Path == options.Path,
+            path: null,
+            configureBranchedPipeline: branch =>
+            {
+                if (hasToken)
+                {
+                    branch.UseMiddleware<MetricsScrapeAuth>();
+                }
+            },
+            optionsName: null);
+    }
+
+    [LoggerMessage(EventId = 9000, EventName = "metrics.not_served", Level = LogLevel.Warning,
+        Message = "Metrics:ScrapeToken is not set, so {path} is not served outside Development")]
+    private static partial void MetricsNotServed(ILogger logger, string path);
+
+    /// <summary>Request ids and the seed's HTTP metrics wrap every request, before the app's own middleware.</summary>
+    private sealed class RequestObservabilityStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<RequestIdMiddleware>();
+            app.UseMiddleware<HttpMetricsMiddleware>();
+            next(app);
+        };
     }
 }

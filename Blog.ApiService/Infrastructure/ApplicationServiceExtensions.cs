@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Blog.ServiceDefaults.Health;
 using StackExchange.Redis;
 
 namespace Blog.ApiService.Infrastructure;
@@ -18,12 +19,21 @@ public static class ApplicationServiceExtensions
     {
         var services = builder.Services;
 
-        builder.AddNpgsqlDbContext<BlogDbContext>("blogdb", configureDbContextOptions: options => options.UseBlogConventions());
+        // The integrations' own health checks are replaced by "database" and "redis" below, which also
+        // feed /api/health with a timeout each.
+        builder.AddNpgsqlDbContext<BlogDbContext>("blogdb",
+            settings => settings.DisableHealthChecks = true,
+            options => options.UseBlogConventions());
         services.AddMigrations<BlogDbContext>();
 
         // Fail fast while Redis is away instead of queueing commands for seconds: every Redis use here
         // (cache, fan-out) has a Postgres or local fallback, so an immediate error is the useful answer.
-        builder.AddRedisClient("cache", configureOptions: options => options.BacklogPolicy = BacklogPolicy.FailFast);
+        builder.AddRedisClient("cache",
+            settings => settings.DisableHealthChecks = true,
+            options => options.BacklogPolicy = BacklogPolicy.FailFast);
+        services.AddHealthChecks()
+            .AddDependencyCheck<DatabaseHealthCheck>("database")
+            .AddDependencyCheck<RedisHealthCheck>("redis");
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
             options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));

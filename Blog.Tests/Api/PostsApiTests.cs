@@ -185,7 +185,10 @@ public sealed class PostsApiTests(BlogAppFixture fixture)
         var author = await ApiUser.RegisterAsync(Api);
         var title = $"Too big {Guid.NewGuid():N}";
         var json = JsonSerializer.Serialize(new { title, body = new string('x', 1_100_000) });
-        using var response = await author.Client.PostAsync("/api/posts", new StringContent(json, Encoding.UTF8, "application/json"));
+        // Expect: 100-continue lets the server refuse before the body is sent, as large uploads should.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/posts") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await author.Client.SendAsync(request);
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         var list = await author.Client.GetFromJsonAsync<JsonElement>("/api/posts?pageSize=50");

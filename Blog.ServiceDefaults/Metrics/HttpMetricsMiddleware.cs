@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Blog.ServiceDefaults.Metrics;
+
+/// <summary>
+/// Records the seed's request counter and latency histogram labelled by the matched route template
+/// (<c>/api/posts/{id}</c>), never the raw path: the number of series stays bounded whatever URLs
+/// clients invent.
+/// </summary>
+public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetrics metrics)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var endpoint = EndpointLabel(context);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            metrics.Requests.Add(1,
+                new KeyValuePair<string, object?>("method", context.Request.Method),
+                new KeyValuePair<string, object?>("endpoint", endpoint),
+                new KeyValuePair<string, object?>("status_code", StatusCode(context.Response.StatusCode)));
+            metrics.RequestDuration.Record(elapsed, new KeyValuePair<string, object?>("endpoint", endpoint));
+        }
+    }
+
+    public static string EndpointLabel(HttpContext context)
+    {
+        if (context.GetEndpoint() is not RouteEndpoint { RoutePattern.RawText: { } template })
+        {
+            return BlogMetrics.UnmatchedEndpoint;
+        }
+
+        var label = ConstraintOrDefault().Replace(template, "{$1}");
+        if (!label.StartsWith('/'))
+        {
+            label = "/" + label;
+        }
+
+        return label.Length > 1 ? label.TrimEnd('/') : label;
+    }
+
+    // Status codes are few; caching their strings avoids an allocation per request.
+    private static readonly string[] StatusCodes = Enumerable.Range(0, 600).Select(code => code.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static string StatusCode(int code) => code is >= 0 and < 600 ? StatusCodes[code] : "other";
+
+    /// <summary><c>{id:long}</c>, <c>{page=1}</c> and <c>{slug?}</c> all become <c>{id}</c>, <c>{page}</c>, <c>{slug}</c>.</summary>
+    [GeneratedRegex(@"\{\*{0,2}([^}:=?]+)[^}]*\}")]
+    private static partial Regex ConstraintOrDefault();
+}
