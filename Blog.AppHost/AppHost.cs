@@ -16,9 +16,15 @@ var metricsScrapeToken = builder.AddParameter("metrics-scrape-token",
     new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
 // Empty (the default) leaves Sentry off; set Parameters:sentry-dsn to report errors.
-var sentryDsn = builder.AddParameter("sentry-dsn", "", secret: true);
+var sentryDsn = builder.AddParameter("sentry-dsn", () => builder.Configuration["Parameters:sentry-dsn"] ?? "", secret: true);
+
+// Aspire sets LOGGING__CONSOLE__FORMATTERNAME (this exact spelling: environment names are case-sensitive,
+// so a differently cased key would race it); Blog's contract is one JSON object per
+// line. Blog:ConsoleLogFormat=simple gives a human format for local reading.
+var consoleLogFormat = builder.Configuration["Blog:ConsoleLogFormat"] is { Length: > 0 } format ? format : "blog-json";
 
 var api = builder.AddProject<Projects.Blog_ApiService>("apiservice")
+    .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", consoleLogFormat)
     .WithReplicas(builder.Configuration.GetValue("Blog:ApiReplicas", 1))
     .WithEnvironment("Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
@@ -29,6 +35,7 @@ var api = builder.AddProject<Projects.Blog_ApiService>("apiservice")
 
 builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithExternalHttpEndpoints()
+    .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", consoleLogFormat)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
     .WithEnvironment("Sentry__Dsn", sentryDsn)
     .WithReference(api).WaitFor(api)

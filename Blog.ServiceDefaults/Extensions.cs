@@ -62,7 +62,14 @@ public static partial class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
+                .AddPrometheusSafeNames()
+                .AddPrometheusExporter(options =>
+                {
+                    // Series carry exactly the labels their instruments record (no otel_scope_* labels).
+                    options.ScopeInfoEnabled = false;
+                    // Every scrape reads current values; a collection costs little next to a 15 s interval.
+                    options.ScrapeResponseCacheDurationMilliseconds = 0;
+                }))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(options =>
@@ -118,10 +125,11 @@ public static partial class Extensions
             return;
         }
 
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+        // A routed endpoint rather than a middleware branch, so scrapes are labelled "/metrics" in
+        // http_requests_total instead of joining the "unmatched" series.
+        app.MapPrometheusScrapingEndpoint(
+            path: options.Path,
             meterProvider: null,
-            predicate: context => context.Request.Path == options.Path,
-            path: null,
             configureBranchedPipeline: branch =>
             {
                 if (hasToken)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Blog.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Blog.ApiService.Live;
@@ -21,7 +20,7 @@ public static class LiveApi
     }
 
     public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Connect(
-        HttpContext http, LiveFeed feed, LiveLog log, BlogMetrics metrics, IHostApplicationLifetime lifetime)
+        HttpContext http, LiveFeed feed, LiveLog log, IHostApplicationLifetime lifetime)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -36,7 +35,6 @@ public static class LiveApi
             KeepAliveTimeout = PongTimeout,
         });
         using var subscription = feed.Subscribe();
-        using var gauge = metrics.WebSocketOpened();
         var connectionId = http.TraceIdentifier;
         var started = Stopwatch.GetTimestamp();
         log.Connected(connectionId, feed.ConnectionCount);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using Blog.ApiService.Posts;
+using Blog.ServiceDefaults.Metrics;
 using StackExchange.Redis;
 
 namespace Blog.ApiService.Live;
@@ -12,7 +13,7 @@ namespace Blog.ApiService.Live;
 /// post when it hears the event. If Redis is unreachable the event still reaches this replica's
 /// clients; other replicas miss it until Redis is back.
 /// </summary>
-public sealed class LiveFeed(IConnectionMultiplexer redis, PostCache postCache, LiveLog log) : BackgroundService
+public sealed class LiveFeed(IConnectionMultiplexer redis, PostCache postCache, LiveLog log, BlogMetrics metrics) : BackgroundService
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("blog:live");
     private static readonly TimeSpan SubscribeRetryDelay = TimeSpan.FromSeconds(2);
@@ -54,6 +55,8 @@ public sealed class LiveFeed(IConnectionMultiplexer redis, PostCache postCache, 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        metrics.ObserveWebSocketConnections(() => ConnectionCount);
+
         // StackExchange.Redis re-subscribes by itself after a reconnect; only the first subscribe needs retrying.
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -38,6 +38,13 @@ public static class ErrorTrackingExtensions
             options.SetBeforeSend(Scrub);
             options.SetBeforeSendTransaction(transaction =>
             {
+                // Probes and scrapes every few seconds would bury real traffic.
+                if (transaction.Name is { } name && (name.EndsWith(" /health", StringComparison.Ordinal)
+                    || name.EndsWith(" /alive", StringComparison.Ordinal) || name.EndsWith(" /metrics", StringComparison.Ordinal)))
+                {
+                    return null;
+                }
+
                 ScrubRequest(transaction.Request);
                 return transaction;
             });
@@ -69,6 +76,8 @@ public static class ErrorTrackingExtensions
     private static SentryEvent? Scrub(SentryEvent sentryEvent, SentryHint hint)
     {
         ScrubRequest(sentryEvent.Request);
+        // Kestrel's connection-based id would be mistaken for our request_id.
+        sentryEvent.UnsetTag("RequestId");
         if (sentryEvent.User is { } user)
         {
             sentryEvent.User = new SentryUser { Id = user.Id };

@@ -18,6 +18,9 @@ public static class LoggingExtensions
         builder.Services.Configure<ConsoleLoggerOptions>(options =>
             options.FormatterName = string.IsNullOrEmpty(configuredFormatter) ? JsonLogFormatter.FormatterName : configuredFormatter);
         builder.Services.Configure<ConsoleFormatterOptions>(JsonLogFormatter.FormatterName, options => options.IncludeScopes = true);
+        // Polly writes a line per HTTP attempt at Information (the OTLP exporter's own posts included);
+        // retries and broken circuits still arrive as warnings.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         return builder;

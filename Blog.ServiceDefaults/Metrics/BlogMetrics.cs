@@ -24,7 +24,6 @@ public sealed class BlogMetrics : IDisposable
         Requests = _meter.CreateCounter<long>("http_requests", description: "Total HTTP requests");
         RequestDuration = _meter.CreateHistogram<double>("http_request_duration", unit: "s", description: "HTTP request latency",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        WebSocketConnections = _meter.CreateUpDownCounter<long>("websocket_active_connections", description: "Active WebSocket connections");
     }
 
     /// <summary>Exported as <c>http_requests_total{method,endpoint,status_code}</c>.</summary>
@@ -33,27 +32,13 @@ public sealed class BlogMetrics : IDisposable
     /// <summary>Exported as <c>http_request_duration_seconds{endpoint}</c>.</summary>
     public Histogram<double> RequestDuration { get; }
 
-    /// <summary>Exported as the gauge <c>websocket_active_connections</c>; call <see cref="WebSocketOpened"/> and dispose its result.</summary>
-    public UpDownCounter<long> WebSocketConnections { get; }
-
-    public IDisposable WebSocketOpened()
-    {
-        WebSocketConnections.Add(1);
-        return new Closer(this);
-    }
+    /// <summary>
+    /// Exports <paramref name="current"/> as the gauge <c>websocket_active_connections</c>. Only a service that
+    /// accepts WebSockets calls this, so the series exists there from startup (at 0) and nowhere else.
+    /// Observed rather than counted up and down so the value cannot drift from the real connection count.
+    /// </summary>
+    public void ObserveWebSocketConnections(Func<int> current) =>
+        _meter.CreateObservableUpDownCounter("websocket_active_connections", current, description: "Active WebSocket connections");
 
     public void Dispose() => _meter.Dispose();
-
-    private sealed class Closer(BlogMetrics metrics) : IDisposable
-    {
-        private int _closed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _closed, 1) == 0)
-            {
-                metrics.WebSocketConnections.Add(-1);
-            }
-        }
-    }
 }

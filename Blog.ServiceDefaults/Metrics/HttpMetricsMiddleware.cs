@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Blog.ServiceDefaults.Logging;
 
 namespace Blog.ServiceDefaults.Metrics;
 
@@ -10,8 +13,10 @@ namespace Blog.ServiceDefaults.Metrics;
 /// (<c>/api/posts/{id}</c>), never the raw path: the number of series stays bounded whatever URLs
 /// clients invent.
 /// </summary>
-public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetrics metrics)
+public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetrics metrics, ILoggerFactory loggers)
 {
+    private readonly ILogger _requestLog = loggers.CreateLogger(RequestLog.Category);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
@@ -28,12 +33,19 @@ public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetr
                 new KeyValuePair<string, object?>("endpoint", endpoint),
                 new KeyValuePair<string, object?>("status_code", StatusCode(context.Response.StatusCode)));
             metrics.RequestDuration.Record(elapsed, new KeyValuePair<string, object?>("endpoint", endpoint));
+
+            // Probes and scrapes arrive every few seconds; at Debug they stay out of the default output.
+            var level = endpoint is "/health" or "/alive" or "/metrics" ? LogLevel.Debug : LogLevel.Information;
+            RequestLog.Finished(_requestLog, level, endpoint, context.Response.StatusCode,
+                Math.Round(elapsed * 1000, 2), context.User.FindFirst("sub")?.Value);
         }
     }
 
     public static string EndpointLabel(HttpContext context)
     {
-        if (context.GetEndpoint() is not RouteEndpoint { RoutePattern.RawText: { } template })
+        // After an unhandled exception the error handler clears the endpoint; it keeps the original one.
+        var endpoint = context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        if (endpoint is not RouteEndpoint { RoutePattern.RawText: { } template })
         {
             return BlogMetrics.UnmatchedEndpoint;
         }

@@ -11,7 +11,11 @@ public static class AppHostProcess
 
     public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var appHostDll = Path.Combine(AppContext.BaseDirectory, "Blog.AppHost.dll");
+        // The AppHost's own output folder, with its own deps.json: the copy beside the tests resolves
+        // its dependencies against the test project's (which shares ASP.NET Core from the framework).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var framework = new DirectoryInfo(AppContext.BaseDirectory).Name;
+        var appHostDll = Path.Combine(Projects.Blog_AppHost.ProjectPath, "bin", configuration, framework, "Blog.AppHost.dll");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Blog.Tests.Infrastructure;
 
@@ -13,26 +15,50 @@ public class BlogAppFixture : IAsyncLifetime
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"blog-tests-{Guid.NewGuid():N}");
 
+    public const string MetricsScrapeToken = "test-scrape-token-0123456789abcdef";
+
     public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>Sentry envelopes and OTLP exports from the services land here.</summary>
+    public TelemetryReceiver Telemetry { get; private set; } = null!;
+
+    /// <summary>Every line the API process wrote to stdout/stderr since it started.</summary>
+    public ConcurrentQueue<string> ApiOutput { get; } = new();
+
+    private readonly CancellationTokenSource _stopWatching = new();
 
     /// <summary>AppHost configuration on top of local infrastructure, for fixtures that need a different shape.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 
     public async Task InitializeAsync()
     {
+        Telemetry = await TelemetryReceiver.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Blog_AppHost>(
-            ["Blog:Infrastructure=local", $"Blog:Local:DataDirectory={DataDirectory}", .. ExtraArguments]);
+        [
+            "Blog:Infrastructure=local",
+            $"Blog:Local:DataDirectory={DataDirectory}",
+            $"Parameters:metrics-scrape-token={MetricsScrapeToken}",
+            $"Parameters:sentry-dsn={Telemetry.SentryDsn}",
+            .. ExtraArguments,
+        ]);
 
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            // No dashboard runs in tests: an OTLP exporter with nowhere to send blocks shutdown for seconds.
-            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_SDK_DISABLED", "true");
+            // No dashboard runs in tests. OTLP goes to the local receiver instead: an exporter with
+            // nowhere to send would block shutdown for seconds, and the tests read what is exported.
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry.BaseAddress.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", "500")
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500")
+                .WithEnvironment("Diagnostics__EnableFaultEndpoint", "true");
         }
 
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("webfrontend", cts.Token);
+        WatchApiOutput();
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
@@ -59,12 +85,56 @@ public class BlogAppFixture : IAsyncLifetime
     public async Task<string> GetConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"No connection string for {resource}.");
 
+    /// <summary>What the API process itself wrote: the orchestrator's timestamp prefix removed.</summary>
+    public static string ProcessText(string line) =>
+        System.Text.RegularExpressions.Regex.Replace(line, @"^\d{4}-\d{2}-\d{2}T[0-9:.]+Z ", "");
+
+    /// <summary>Lines of API output that satisfy <paramref name="match"/>, waiting until there is at least one.</summary>
+    public async Task<IReadOnlyList<string>> WaitForApiOutputAsync(Func<string, bool> match, string what)
+    {
+        List<string> found = [];
+        await WaitFor.ConditionAsync(() =>
+        {
+            found = ApiOutput.Where(match).ToList();
+            return Task.FromResult(found.Count > 0);
+        }, TimeSpan.FromSeconds(20), what);
+        return found;
+    }
+
+    private void WatchApiOutput()
+    {
+        var loggers = App.Services.GetRequiredService<ResourceLoggerService>();
+        var api = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "apiservice");
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in loggers.WatchAsync(api).WithCancellation(_stopWatching.Token))
+                {
+                    foreach (var line in batch)
+                    {
+                        ApiOutput.Enqueue(line.Content);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
     public async Task DisposeAsync()
     {
+        await _stopWatching.CancelAsync();
         if (App is not null)
         {
             await App.StopAsync();
             await App.DisposeAsync();
+        }
+
+        if (Telemetry is not null)
+        {
+            await Telemetry.DisposeAsync();
         }
 
         try
