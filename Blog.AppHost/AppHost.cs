@@ -15,8 +15,15 @@ var jwtSigningKey = builder.AddParameter("jwt-signing-key",
 var metricsScrapeToken = builder.AddParameter("metrics-scrape-token",
     new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-// Empty (the default) leaves Sentry off; set Parameters:sentry-dsn to report errors.
+// Set Parameters:sentry-dsn to report to Sentry. Empty (the default): the services report to a local
+// Spotlight sidecar instead, or with Blog:Spotlight=false not at all.
 var sentryDsn = builder.AddParameter("sentry-dsn", () => builder.Configuration["Parameters:sentry-dsn"] ?? "", secret: true);
+// Without a DSN, Sentry's Spotlight sidecar shows the services' errors and traces locally.
+var spotlight = builder.AddSpotlightWhenNoSentryDsn();
+
+// Keys the hash that stands in for personal data (emails) in logs, so it correlates across replicas and restarts.
+var redactionKey = builder.AddParameter("redaction-hmac-key",
+    new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true, persist: true);
 
 // Aspire sets LOGGING__CONSOLE__FORMATTERNAME (this exact spelling: environment names are case-sensitive,
 // so a differently cased key would race it); Blog's contract is one JSON object per
@@ -28,7 +35,8 @@ var api = builder.AddProject<Projects.Blog_ApiService>("apiservice")
     .WithReplicas(builder.Configuration.GetValue("Blog:ApiReplicas", 1))
     .WithEnvironment("Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
-    .WithEnvironment("Sentry__Dsn", sentryDsn)
+    .WithSentryDsn(sentryDsn, spotlight)
+    .WithEnvironment("Redaction__HmacKey", redactionKey)
     .WithReference(infrastructure.Database).WaitFor(infrastructure.Database)
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithHttpHealthCheck("/health");
@@ -37,7 +45,8 @@ builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithExternalHttpEndpoints()
     .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", consoleLogFormat)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
-    .WithEnvironment("Sentry__Dsn", sentryDsn)
+    .WithSentryDsn(sentryDsn, spotlight)
+    .WithEnvironment("Redaction__HmacKey", redactionKey)
     .WithReference(api).WaitFor(api)
     .WithHttpHealthCheck("/health");
 

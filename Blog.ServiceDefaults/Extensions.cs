@@ -1,5 +1,6 @@
 using Blog.ServiceDefaults.ErrorTracking;
 using Blog.ServiceDefaults.Metrics;
+using Blog.ServiceDefaults.Redaction;
 using Blog.ServiceDefaults.RequestIds;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -27,6 +28,7 @@ public static partial class Extensions
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddBlogLogging();
+        builder.AddBlogRedaction();
         builder.AddBlogErrorTracking();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
@@ -54,6 +56,7 @@ public static partial class Extensions
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
+            logging.AddProcessor(new RedactedValueSnapshotProcessor());
         });
 
         builder.Services.AddOpenTelemetry()

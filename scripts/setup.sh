@@ -6,6 +6,8 @@ set -euo pipefail
 profile=${1:-app}
 
 packages=(postgresql redis-server)
+# npm installs Sentry's Spotlight sidecar (and the web frontend's browser bundle); any Node 18+ will do.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$profile" = test ]; then
   packages+=(prometheus chromium chromium-driver wrk)
 fi
@@ -26,6 +28,13 @@ fi
 # The Debian packages start system services we do not use: Blog runs its own processes on free ports.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+
+# Spotlight, pinned by tools/spotlight/package-lock.json; reinstalled only when the lock file changes.
+spotlight="$(cd "$(dirname "$0")/.." && pwd)/tools/spotlight"
+if ! cmp -s "$spotlight/package-lock.json" "$spotlight/node_modules/.installed-lock.json"; then
+  echo "setup: installing Sentry Spotlight (npm ci)"
+  (cd "$spotlight" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET SDK 10 is required (dotnet not found on PATH)" >&2; exit 1; }

@@ -84,7 +84,7 @@ public static class UsersApi
         var client = http.Connection.RemoteIpAddress;
         if (throttle.CheckAllowed(client, normalized) is { } retryAfter)
         {
-            log.LoginThrottled();
+            log.LoginThrottled(normalized);
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests,
                 title: "Too many failed logins", detail: "Wait before trying again.");
@@ -98,7 +98,7 @@ public static class UsersApi
         if (!verified)
         {
             throttle.RecordFailure(client, normalized);
-            log.LoginFailed(user is null ? "unknown_account" : "wrong_password");
+            log.LoginFailed(user is null ? "unknown_account" : "wrong_password", normalized);
             // One answer for an unknown email and a wrong password: the API must not reveal who has an account.
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
                 title: "Invalid credentials", detail: "The email or password is incorrect.");
