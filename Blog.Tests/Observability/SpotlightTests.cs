@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Aspire.Hosting;
 using Blog.Tests.Infrastructure;
 using Sentry;
@@ -28,7 +27,7 @@ public sealed class SpotlightTests
     [Fact]
     public async Task The_pinned_sidecar_shows_an_error_sent_by_the_sdk_as_the_apphost_configures_it()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo(Path.Combine(SpotlightDirectory, "node_modules", ".bin", "spotlight"), ["server", "--port", port.ToString()])
         {
             WorkingDirectory = SpotlightDirectory,
@@ -94,12 +93,5 @@ public sealed class SpotlightTests
         }
 
         throw new InvalidOperationException("The Spotlight stream ended before the event arrived.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
