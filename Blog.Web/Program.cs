@@ -1,23 +1,31 @@
 using Blog.Web.Api;
+using Blog.Web.Auth;
 using Blog.Web.Components;
+using Blog.Web.Live;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBlogApiClient();
+builder.Services.AddBlogWebAuth();
+builder.Services.AddSingleton<LiveUpdates>();
+builder.Services.AddHostedService(services => services.GetRequiredService<LiveUpdates>());
 
 var app = builder.Build();
 
+app.UseExceptionHandler("/Error", createScopeForErrors: true);
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
     app.UseHsts();
 }
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapLogout();
 app.MapDefaultEndpoints();
 
 app.Run();

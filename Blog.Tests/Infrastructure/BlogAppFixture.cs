@@ -22,6 +22,9 @@ public class BlogAppFixture : IAsyncLifetime
     /// <summary>Sentry envelopes and OTLP exports from the services land here.</summary>
     public TelemetryReceiver Telemetry { get; private set; } = null!;
 
+    /// <summary>Chromium for the web frontend's tests, started on first use.</summary>
+    public Browser Browser { get; } = new();
+
     /// <summary>Every line the API process wrote to stdout/stderr since it started.</summary>
     public ConcurrentQueue<string> ApiOutput { get; } = new();
 
@@ -125,6 +128,7 @@ public class BlogAppFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await Browser.DisposeAsync();
         await _stopWatching.CancelAsync();
         if (App is not null)
         {
