@@ -18,8 +18,9 @@ var metricsScrapeToken = builder.AddParameter("metrics-scrape-token",
 // Set Parameters:sentry-dsn to report to Sentry. Empty (the default): the services report to a local
 // Spotlight sidecar instead, or with Blog:Spotlight=false not at all.
 var sentryDsn = builder.AddParameter("sentry-dsn", () => builder.Configuration["Parameters:sentry-dsn"] ?? "", secret: true);
-// Without a DSN, Sentry's Spotlight sidecar shows the services' errors and traces locally.
 var spotlight = builder.AddSpotlightWhenNoSentryDsn();
+// The web frontend's browser SDK has its own DSN (a browser project in Sentry); empty: Spotlight, or off.
+var sentryBrowserDsn = builder.AddParameter("sentry-browser-dsn", () => builder.Configuration["Parameters:sentry-browser-dsn"] ?? "");
 
 // Keys the hash that stands in for personal data (emails) in logs, so it correlates across replicas and restarts.
 var redactionKey = builder.AddParameter("redaction-hmac-key",
@@ -46,6 +47,7 @@ builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", consoleLogFormat)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
     .WithSentryDsn(sentryDsn, spotlight)
+    .WithBrowserSentryDsn(sentryBrowserDsn, spotlight)
     .WithEnvironment("Redaction__HmacKey", redactionKey)
     .WithReference(api).WaitFor(api)
     .WithHttpHealthCheck("/health");

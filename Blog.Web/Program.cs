@@ -1,6 +1,7 @@
 using Blog.Web.Api;
 using Blog.Web.Auth;
 using Blog.Web.Components;
+using Blog.Web.ErrorTracking;
 using Blog.Web.Live;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBlogApiClient();
 builder.Services.AddBlogWebAuth();
+builder.Services.AddOptions<BrowserSentryOptions>().BindConfiguration("Sentry");
 builder.Services.AddSingleton<LiveUpdates>();
 builder.Services.AddHostedService(services => services.GetRequiredService<LiveUpdates>());
 

@@ -57,4 +57,21 @@ public static class Spotlight
             .WithEnvironment("Sentry__EnableSpotlight", "true")
             .WithEnvironment("Sentry__SpotlightUrl", ReferenceExpression.Create($"{endpoint}/stream"));
     }
+
+    /// <summary>
+    /// The web frontend's browser SDK DSN (<c>sentry-browser-dsn</c>), or the sidecar's: the browser SDK posts to
+    /// Sentry's envelope path, which the sidecar accepts from local origins.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithBrowserSentryDsn(this IResourceBuilder<ProjectResource> project,
+        IResourceBuilder<ParameterResource> dsn, IResourceBuilder<ExecutableResource>? spotlight)
+    {
+        if (spotlight is null || !string.IsNullOrEmpty(project.ApplicationBuilder.Configuration["Parameters:sentry-browser-dsn"]))
+        {
+            return project.WithEnvironment("Sentry__BrowserDsn", dsn);
+        }
+
+        var endpoint = spotlight.GetEndpoint("http");
+        return project.WithEnvironment("Sentry__BrowserDsn",
+            ReferenceExpression.Create($"http://spotlight@{endpoint.Property(EndpointProperty.HostAndPort)}/1"));
+    }
 }

@@ -42,6 +42,7 @@ public class BlogAppFixture : IAsyncLifetime
             $"Blog:Local:DataDirectory={DataDirectory}",
             $"Parameters:metrics-scrape-token={MetricsScrapeToken}",
             $"Parameters:sentry-dsn={Telemetry.SentryDsn}",
+            $"Parameters:sentry-browser-dsn={Telemetry.SentryDsn}",
             .. ExtraArguments,
         ]);
 

@@ -47,6 +47,8 @@ public sealed class TelemetryReceiver : IAsyncDisposable
             }
 
             receiver.Payloads.Enqueue(new ReceivedPayload("/" + path, bytes));
+            // The browser SDK posts cross-origin, as it would to Sentry.
+            http.Response.Headers.AccessControlAllowOrigin = "*";
             return Results.Ok();
         });
         await app.StartAsync();

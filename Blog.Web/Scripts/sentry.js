@@ -1,0 +1,33 @@
+// Browser-side Sentry for Blog.Web. Bundled by esbuild into wwwroot/js/sentry.bundle.js during the .NET build
+// and served by the app itself. App.razor includes it only when Sentry:BrowserDsn is set, and passes the
+// settings in a <meta name="blog-sentry"> tag so nothing here is environment-specific.
+import * as Sentry from "@sentry/browser";
+
+const meta = document.querySelector('meta[name="blog-sentry"]');
+const settings = meta ? JSON.parse(meta.content) : null;
+
+if (settings && settings.dsn) {
+  Sentry.init({
+    dsn: settings.dsn,
+    environment: settings.environment,
+    release: settings.release,
+    sendDefaultPii: false,
+    integrations: [
+      Sentry.browserTracingIntegration(),
+      // Replays record only around an error, and never what people wrote or read: all text is masked,
+      // all inputs too, and images and media are blocked.
+      Sentry.replayIntegration({ maskAllText: true, maskAllInputs: true, blockAllMedia: true }),
+    ],
+    tracesSampleRate: 0.1,
+    // Trace headers go to this app only: never to the Sentry host or any third party.
+    tracePropagationTargets: [window.location.origin, /^\/(?!\/)/],
+    replaysSessionSampleRate: 0,
+    replaysOnErrorSampleRate: 1.0,
+  });
+  if (settings.requestId) {
+    Sentry.setTag("request_id", settings.requestId);
+  }
+  if (settings.userId) {
+    Sentry.setUser({ id: settings.userId });
+  }
+}
