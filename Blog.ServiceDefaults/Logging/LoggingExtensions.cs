@@ -21,6 +21,8 @@ public static class LoggingExtensions
         // Polly writes a line per HTTP attempt at Information (the OTLP exporter's own posts included);
         // retries and broken circuits still arrive as warnings.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // Four lines per outbound call; the call is already a span in the trace, and failures still log.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         return builder;

@@ -55,6 +55,7 @@ public class BlogAppFixture : IAsyncLifetime
                 .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
                 .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", "500")
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500")
+                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "1000")
                 .WithEnvironment("Diagnostics__EnableFaultEndpoint", "true");
         }
 
