@@ -87,6 +87,24 @@ public sealed partial class StructuredLogTests(BlogAppFixture fixture)
     }
 
     [Fact]
+    public async Task The_web_frontend_forwards_its_request_id_so_one_page_view_has_one_id_in_both_services()
+    {
+        var requestId = $"page-view-{Guid.NewGuid():N}";
+        using var web = fixture.CreateHttpClient("webfrontend");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await web.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(requestId, Assert.Single(response.Headers.GetValues("X-Request-Id")));
+        // Rendering the home page called GET /api/posts; the API logged that call under the same id.
+        var lines = await fixture.WaitForApiOutputAsync(l => l.Contains(requestId) && l.Contains("http.request"), "the API's line for the page view");
+        var line = LogLines.Parse(BlogAppFixture.ProcessText(lines[0]));
+        Assert.Equal(requestId, line.Get("request_id"));
+        Assert.Equal("/api/posts", line.Get("endpoint"));
+    }
+
+    [Fact]
     public async Task A_generated_request_id_is_returned_and_matches_that_requests_log_lines()
     {
         using var api = Api();
