@@ -6,7 +6,7 @@ set -euo pipefail
 profile=${1:-app}
 
 packages=(postgresql redis-server)
-# npm installs Sentry's Spotlight sidecar (and the web frontend's browser bundle); any Node 18+ will do.
+# npm installs Sentry's Spotlight sidecar and the web frontend's browser bundle; both need Node 20 or newer.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$profile" = test ]; then
   packages+=(prometheus chromium chromium-driver wrk)
@@ -28,6 +28,12 @@ fi
 # The Debian packages start system services we do not use: Blog runs its own processes on free ports.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is required (found $(node --version 2>/dev/null || echo none)): install it from your distribution's backports or NodeSource" >&2
+  exit 1
 fi
 
 # Spotlight, pinned by tools/spotlight/package-lock.json; reinstalled only when the lock file changes.
