@@ -23,6 +23,11 @@ public sealed partial class WebFrontendTests(BlogAppFixture fixture)
     {
         await using var context = await fixture.Browser.NewContextAsync(Web);
         var page = await context.NewPageAsync();
+        await WebPage.KeepEvidenceOnFailureAsync(page, nameof(Register_log_in_write_read_comment_edit_and_log_out), () => FlowAsync(page));
+    }
+
+    private async Task FlowAsync(IPage page)
+    {
         var email = $"web-{Guid.NewGuid():N}@example.test";
         var password = $"pw-{Guid.NewGuid():N}";
         var name = $"Writer {Guid.NewGuid().ToString("N")[..6]}";
