@@ -56,6 +56,8 @@ public sealed partial class LiveUpdates(IConfiguration configuration, ILogger<Li
                 result = await socket.ReceiveAsync(buffer, stoppingToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    // Answer the close (an API replica shutting down waits for it), then reconnect elsewhere.
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
                     return;
                 }
 
