@@ -7,6 +7,13 @@ public static class WebPage
     private static readonly string FailureDirectory =
         Path.GetFullPath(Path.Combine(Projects.Blog_AppHost.ProjectPath, "..", "artifacts", "test-failures"));
 
+    /// <summary>
+    /// Waits until an interactive page's circuit is up. Until then the page is its prerendered copy, and a click
+    /// can land on an element that is being replaced.
+    /// </summary>
+    public static Task WaitUntilLiveAsync(IPage page) =>
+        page.Locator("main[data-render-mode=interactive]").WaitForAsync(new() { Timeout = 20_000 });
+
     /// <summary>Runs browser steps; if one fails, keeps a screenshot, the page's HTML and its console output.</summary>
     public static async Task KeepEvidenceOnFailureAsync(IPage page, string name, Func<Task> steps)
     {

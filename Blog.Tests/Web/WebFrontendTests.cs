@@ -44,9 +44,11 @@ public sealed partial class WebFrontendTests(BlogAppFixture fixture)
         await Expect(page.Locator("[data-testid=post-body] strong")).ToHaveTextAsync("bold");
 
         await page.GotoAsync("/");
+        await WebPage.WaitUntilLiveAsync(page);
         await Expect(page.GetByTestId("post-list")).ToContainTextAsync(title);
         await page.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
         await Expect(page.GetByTestId("post-title")).ToHaveTextAsync(title);
+        await WebPage.WaitUntilLiveAsync(page);
 
         var comment = $"A thoughtful comment {Guid.NewGuid().ToString("N")[..6]}";
         await page.GetByLabel("Add a comment").FillAsync(comment);
@@ -57,6 +59,7 @@ public sealed partial class WebFrontendTests(BlogAppFixture fixture)
         await page.GetByLabel("Title").FillAsync(title + " (edited)");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.GetByTestId("post-title")).ToHaveTextAsync(title + " (edited)");
+        await WebPage.WaitUntilLiveAsync(page);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Log in" })).ToBeVisibleAsync();
@@ -70,7 +73,7 @@ public sealed partial class WebFrontendTests(BlogAppFixture fixture)
         await using var writerContext = await fixture.Browser.NewContextAsync(Web);
         var reader = await readerContext.NewPageAsync();
         await reader.GotoAsync("/");
-        await Expect(reader.GetByRole(AriaRole.Heading, new() { Name = "Latest posts" })).ToBeVisibleAsync();
+        await WebPage.WaitUntilLiveAsync(reader);
         var navigations = 0;
         reader.FrameNavigated += (_, frame) => { if (frame == reader.MainFrame) navigations++; };
 
