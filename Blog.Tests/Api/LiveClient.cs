@@ -72,6 +72,8 @@ public sealed class LiveClient : IAsyncDisposable
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    // Completes the handshake, as a browser does: the server waits for it before it lets go.
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
                     return;
                 }
 
