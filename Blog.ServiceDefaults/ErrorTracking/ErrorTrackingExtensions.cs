@@ -38,15 +38,13 @@ public static class ErrorTrackingExtensions
             options.SendDefaultPii = false;
             options.MaxRequestBodySize = Sentry.Extensibility.RequestSize.None;
             options.SetBeforeSend(Scrub);
+            // Probes and scrapes are never sampled (so no transaction is built for them); the rest fall back
+            // to TracesSampleRate.
+            options.TracesSampler = context =>
+                context.CustomSamplingContext.TryGetValue("__HttpPath", out var path) && path is string p
+                    && Extensions.IsProbe(new PathString(p)) ? 0.0 : null;
             options.SetBeforeSendTransaction(transaction =>
             {
-                // Probes and scrapes every few seconds would bury real traffic.
-                if (transaction.Name is { } name && (name.EndsWith(" /health", StringComparison.Ordinal)
-                    || name.EndsWith(" /alive", StringComparison.Ordinal) || name.EndsWith(" /metrics", StringComparison.Ordinal)))
-                {
-                    return null;
-                }
-
                 ScrubRequest(transaction.Request);
                 return transaction;
             });

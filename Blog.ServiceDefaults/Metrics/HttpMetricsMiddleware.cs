@@ -34,8 +34,8 @@ public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetr
                 new KeyValuePair<string, object?>("status_code", StatusCode(context.Response.StatusCode)));
             metrics.RequestDuration.Record(elapsed, new KeyValuePair<string, object?>("endpoint", endpoint));
 
-            // Probes and scrapes arrive every few seconds; at Debug they stay out of the default output.
-            var level = endpoint is "/health" or "/alive" or "/metrics" ? LogLevel.Debug : LogLevel.Information;
+            // Probes and scrapes stay out of the default output, at Debug.
+            var level = Microsoft.Extensions.Hosting.Extensions.IsProbe(context.Request.Path) ? LogLevel.Debug : LogLevel.Information;
             RequestLog.Finished(_requestLog, level, endpoint, context.Response.StatusCode,
                 Math.Round(elapsed * 1000, 2), context.User.FindFirst("sub")?.Value);
         }

@@ -13,7 +13,9 @@ public sealed class MetricsOptions
     /// <summary>Bearer token Prometheus must send; the AppHost supplies it as the secret parameter <c>metrics-scrape-token</c>.</summary>
     public string? ScrapeToken { get; set; }
 
-    public string Path { get; set; } = "/metrics";
+    public const string DefaultPath = "/metrics";
+
+    public string Path { get; set; } = DefaultPath;
 }
 
 /// <summary>

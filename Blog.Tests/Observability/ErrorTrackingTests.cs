@@ -45,6 +45,25 @@ public sealed class ErrorTrackingTests(BlogAppFixture fixture)
         Assert.DoesNotContain("\"Authorization\"", raw, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Requests_become_sentry_transactions_but_probes_and_scrapes_never_do()
+    {
+        var marker = $"transaction-{Guid.NewGuid():N}";
+        using (var api = fixture.CreateHttpClient("apiservice"))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/posts");
+            request.Headers.Add("X-Request-Id", marker);
+            await api.SendAsync(request);
+            // The AppHost probes /health every few seconds; these make sure some probes happened in this test too.
+            await api.GetAsync("/health");
+            await api.GetAsync("/alive");
+        }
+
+        await WaitFor.ConditionAsync(() => Task.FromResult(fixture.Telemetry.SentryEnvelopes.Any(e => e.Contains(marker) && e.Contains("\"type\":\"transaction\""))),
+            TimeSpan.FromSeconds(20), "the transaction of GET /api/posts");
+        Assert.DoesNotContain(fixture.Telemetry.SentryEnvelopes, e => e.Contains("\"transaction\":\"GET /health\"") || e.Contains("\"transaction\":\"GET /alive\""));
+    }
+
     /// <summary>The error events in one envelope (header line, then item header / payload pairs).</summary>
     public static IEnumerable<JsonElement> ErrorEvents(ReceivedPayload envelope)
     {
