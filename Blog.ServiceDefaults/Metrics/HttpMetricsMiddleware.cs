@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
@@ -50,14 +51,20 @@ public sealed partial class HttpMetricsMiddleware(RequestDelegate next, BlogMetr
             return BlogMetrics.UnmatchedEndpoint;
         }
 
-        var label = ConstraintOrDefault().Replace(template, "{$1}");
-        if (!label.StartsWith('/'))
+        // Templates are few (one per route), so each is normalised once rather than on every request.
+        return Labels.GetOrAdd(template, static raw =>
         {
-            label = "/" + label;
-        }
+            var label = ConstraintOrDefault().Replace(raw, "{$1}");
+            if (!label.StartsWith('/'))
+            {
+                label = "/" + label;
+            }
 
-        return label.Length > 1 ? label.TrimEnd('/') : label;
+            return label.Length > 1 ? label.TrimEnd('/') : label;
+        });
     }
+
+    private static readonly ConcurrentDictionary<string, string> Labels = new(StringComparer.Ordinal);
 
     // Status codes are few; caching their strings avoids an allocation per request.
     private static readonly string[] StatusCodes = Enumerable.Range(0, 600).Select(code => code.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
