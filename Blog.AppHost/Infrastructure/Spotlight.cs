@@ -51,11 +51,10 @@ public static class Spotlight
             return project.WithEnvironment("Sentry__Dsn", dsn);
         }
 
-        var endpoint = spotlight.GetEndpoint("http");
         return project
-            .WithEnvironment("Sentry__Dsn", ReferenceExpression.Create($"http://spotlight@{endpoint.Property(EndpointProperty.HostAndPort)}/1"))
+            .WithEnvironment("Sentry__Dsn", SidecarDsn(spotlight))
             .WithEnvironment("Sentry__EnableSpotlight", "true")
-            .WithEnvironment("Sentry__SpotlightUrl", ReferenceExpression.Create($"{endpoint}/stream"));
+            .WithEnvironment("Sentry__SpotlightUrl", ReferenceExpression.Create($"{spotlight.GetEndpoint("http")}/stream"));
     }
 
     /// <summary>
@@ -70,8 +69,10 @@ public static class Spotlight
             return project.WithEnvironment("Sentry__BrowserDsn", dsn);
         }
 
-        var endpoint = spotlight.GetEndpoint("http");
-        return project.WithEnvironment("Sentry__BrowserDsn",
-            ReferenceExpression.Create($"http://spotlight@{endpoint.Property(EndpointProperty.HostAndPort)}/1"));
+        return project.WithEnvironment("Sentry__BrowserDsn", SidecarDsn(spotlight));
     }
+
+    /// <summary>A DSN naming the sidecar: it accepts envelopes on Sentry's own <c>/api/{project}/envelope/</c> path.</summary>
+    private static ReferenceExpression SidecarDsn(IResourceBuilder<ExecutableResource> spotlight) =>
+        ReferenceExpression.Create($"http://spotlight@{spotlight.GetEndpoint("http").Property(EndpointProperty.HostAndPort)}/1");
 }

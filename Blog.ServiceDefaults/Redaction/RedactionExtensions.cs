@@ -14,7 +14,7 @@ public static class RedactionExtensions
     /// <summary>
     /// Redacts classified log parameters (<see cref="PersonalDataAttribute"/>, <see cref="SecretDataAttribute"/>)
     /// in every log sink, the console and OTLP alike. Personal data is hashed with the key in
-    /// <c>Redaction:HmacKey</c> (base64, at least 44 characters; the AppHost supplies the secret parameter
+    /// <c>Redaction:HmacKey</c> (any secret string; the AppHost supplies the generated secret parameter
     /// <c>redaction-hmac-key</c>) so that hashes correlate across replicas and restarts; without a key it is
     /// erased. Secrets and anything unclassified but marked are always erased.
     /// </summary>
