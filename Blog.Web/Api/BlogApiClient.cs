@@ -95,7 +95,7 @@ public sealed record ApiProblem(int Status, string Title, string? Detail, string
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
-            return Unavailable(response) with { Status = (int)response.StatusCode, RequestId = requestId };
+            return Unavailable(response) with { RequestId = requestId };
         }
     }
 
