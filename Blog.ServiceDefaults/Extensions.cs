@@ -1,16 +1,20 @@
 using Blog.ServiceDefaults.ErrorTracking;
+using Blog.ServiceDefaults.Logging;
 using Blog.ServiceDefaults.Metrics;
 using Blog.ServiceDefaults.Redaction;
 using Blog.ServiceDefaults.RequestIds;
+using Blog.ServiceDefaults.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -61,17 +65,29 @@ public static partial class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-            logging.AddProcessor(new RedactedValueSnapshotProcessor());
-        });
+        var signals = TelemetrySignals.From(builder.Configuration, builder.Environment);
+        builder.Services.TryAddSingleton(signals);
 
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
+        var openTelemetry = builder.Services.AddOpenTelemetry();
+        if (signals.OtlpLogs)
+        {
+            openTelemetry.WithLogging(
+                logging => logging.AddProcessor(new RedactedValueSnapshotProcessor()).AddOtlpExporter(),
+                options =>
+                {
+                    options.IncludeFormattedMessage = true;
+                    options.IncludeScopes = true;
+                });
+        }
+
+        openTelemetry.WithMetrics(metrics =>
+        {
+            // One HTTP request meter is the contract (BlogMetrics: http_requests_total, http_request_duration_seconds);
+            // ASP.NET Core's hosting and routing meters would count the same requests again, differently
+            // (docs/decisions/0005-observability-cost.md). Its per-connection, exception and rate-limiting meters stay.
+            metrics
                 .AddMeter(BlogMetrics.MeterName)
-                .AddAspNetCoreInstrumentation()
+                .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting")
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusSafeNames()
@@ -81,15 +97,28 @@ public static partial class Extensions
                     options.ScopeInfoEnabled = false;
                     // Every scrape reads current values; a collection costs little next to a 15 s interval.
                     options.ScrapeResponseCacheDurationMilliseconds = 0;
-                }))
-            .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName)
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                });
+            if (signals.OtlpMetrics)
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (signals.Traces)
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            openTelemetry.WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(builder.Environment.ApplicationName)
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddOtlpExporter();
+                if (!signals.SamplerConfigured)
+                {
+                    // Follow the caller's decision, else keep this share of new traces; OTEL_TRACES_SAMPLER overrides.
+                    tracing.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(signals.SampleRatio)));
+                }
+            });
         }
 
         return builder;
@@ -151,12 +180,17 @@ public static partial class Extensions
         Message = "Metrics:ScrapeToken is not set, so {path} is not served outside Development")]
     private static partial void MetricsNotServed(ILogger logger, string path);
 
-    /// <summary>Request ids and the seed's HTTP metrics wrap every request, before the app's own middleware.</summary>
+    /// <summary>
+    /// Request ids, the access log and the request metrics wrap every request, before the app's own middleware,
+    /// so errors and rejections the app's middleware answers are logged and counted too.
+    /// </summary>
     private sealed class RequestObservabilityStartupFilter : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseMiddleware<RequestIdMiddleware>();
+            app.UseMiddleware<SentryTransactionMiddleware>();
+            app.UseMiddleware<RequestLogMiddleware>();
             app.UseMiddleware<HttpMetricsMiddleware>();
             next(app);
         };

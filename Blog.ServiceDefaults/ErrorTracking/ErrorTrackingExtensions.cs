@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using System.Reflection;
 using Blog.ServiceDefaults.Metrics;
+using Blog.ServiceDefaults.RequestIds;
+using Blog.ServiceDefaults.Tracing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sentry;
 using Sentry.Extensibility;
 
@@ -16,16 +20,26 @@ public static class ErrorTrackingExtensions
     public const string FaultEndpointKey = "Diagnostics:EnableFaultEndpoint";
 
     /// <summary>
-    /// Sentry for unhandled exceptions and error logs. <c>Sentry:Dsn</c> empty (the default) disables the
-    /// SDK and the app runs as usual. No PII: no default PII, no request bodies, no Authorization or
-    /// Cookie headers; users are identified by id only; every event carries request_id and route.
+    /// Sentry for unhandled exceptions, error logs and sampled transactions. <c>Sentry:Dsn</c> empty (the default)
+    /// disables the SDK and the app runs as usual. No PII: no default PII, no request bodies, headers or cookies;
+    /// users are identified by id only; every event carries request_id, route and trace_id.
     /// </summary>
+    /// <remarks>
+    /// Wired through Sentry's logging integration plus <see cref="SentryTransactionMiddleware"/> rather than
+    /// Sentry.AspNetCore's middleware, which clones Sentry's scope and builds a transaction for every request
+    /// whether it is sampled or not: that cost two thirds of the API's throughput (docs/decisions/0005-observability-cost.md).
+    /// Unhandled exceptions reach Sentry as the error the framework's exception handler logs.
+    /// </remarks>
     public static WebApplicationBuilder AddBlogErrorTracking(this WebApplicationBuilder builder)
     {
         var environment = builder.Environment;
         var configuration = builder.Configuration;
-        builder.WebHost.UseSentry(options =>
+        var signals = TelemetrySignals.From(configuration, environment);
+        builder.Logging.AddSentry(options =>
         {
+            // Blog's Sentry settings live under "Sentry" (README.md, "Configuration"); the logging integration
+            // would otherwise read "Logging:Sentry".
+            configuration.GetSection("Sentry").Bind(options);
             if (string.IsNullOrWhiteSpace(options.Dsn))
             {
                 options.Dsn = "";
@@ -34,23 +48,36 @@ public static class ErrorTrackingExtensions
             options.Environment = environment.EnvironmentName.ToLowerInvariant();
             options.Release ??= Release();
             // Every trace while developing, a tenth in production; Sentry:TracesSampleRate overrides either.
-            options.TracesSampleRate = configuration.GetValue<double?>("Sentry:TracesSampleRate") ?? (environment.IsProduction() ? 0.1 : 1.0);
+            // SentryTransactionMiddleware makes the sampling decision itself; a rate above zero keeps tracing on.
+            options.TracesSampleRate = TelemetrySignals.DefaultSampleRatio(configuration, environment);
+            // Sentry's logger sees every log line whatever the configured levels, and makes breadcrumbs of those at or
+            // above this level. Without a scope per request they would mix requests; the request's own log lines are
+            // found by its request_id tag instead.
+            options.MinimumBreadcrumbLevel = LogLevel.None;
+            options.MinimumEventLevel = LogLevel.Error;
             options.SendDefaultPii = false;
-            options.MaxRequestBodySize = Sentry.Extensibility.RequestSize.None;
             options.SetBeforeSend(Scrub);
-            // Probes and scrapes are never sampled (so no transaction is built for them); the rest fall back
-            // to TracesSampleRate.
-            options.TracesSampler = context =>
-                context.CustomSamplingContext.TryGetValue("__HttpPath", out var path) && path is string p
-                    && Extensions.IsProbe(new PathString(p)) ? 0.0 : null;
             options.SetBeforeSendTransaction(transaction =>
             {
-                ScrubRequest(transaction.Request);
+                transaction.Request.Cookies = null;
+                transaction.Request.Headers.Clear();
                 return transaction;
             });
+            var requestContext = new RequestContextProcessor(new HttpContextAccessor());
+            options.AddEventProcessor(requestContext);
+            options.AddTransactionProcessor(requestContext);
         });
-        builder.Services.AddHttpContextAccessor();
-        builder.Services.AddSingleton<ISentryEventProcessor, RequestContextEventProcessor>();
+        // Sentry's logger pushes a Sentry scope for every log scope it is shown; the request scope would cost a
+        // scope copy per request and tell Sentry nothing the request context processor does not.
+        builder.Services.Configure<LoggerFilterOptions>(filters =>
+        {
+            foreach (var category in new[] { "Blog.ServiceDefaults.RequestIds", "Microsoft.AspNetCore.Hosting.Diagnostics" })
+            {
+                filters.Rules.Add(new LoggerFilterRule("Sentry.Extensions.Logging.SentryLoggerProvider", category, LogLevel.None, null));
+            }
+        });
+        builder.Services.TryAddSingleton(signals);
+        builder.Services.AddSingleton<TraceSampling>();
         return builder;
     }
 
@@ -75,9 +102,9 @@ public static class ErrorTrackingExtensions
 
     private static SentryEvent? Scrub(SentryEvent sentryEvent, SentryHint hint)
     {
-        ScrubRequest(sentryEvent.Request);
-        // Kestrel's connection-based id would be mistaken for our request_id.
-        sentryEvent.UnsetTag("RequestId");
+        sentryEvent.Request.Cookies = null;
+        sentryEvent.Request.Data = null;
+        sentryEvent.Request.Headers.Clear();
         if (sentryEvent.User is { } user)
         {
             sentryEvent.User = new SentryUser { Id = user.Id };
@@ -86,46 +113,49 @@ public static class ErrorTrackingExtensions
         return sentryEvent;
     }
 
-    private static void ScrubRequest(SentryRequest? request)
-    {
-        if (request is null)
-        {
-            return;
-        }
-
-        request.Cookies = null;
-        request.Data = null;
-        foreach (var header in request.Headers.Keys.Where(IsSecretHeader).ToList())
-        {
-            request.Headers.Remove(header);
-        }
-    }
-
-    private static bool IsSecretHeader(string name) =>
-        name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase)
-        || name.Contains("token", StringComparison.OrdinalIgnoreCase)
-        || name.Contains("api-key", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Adds request_id, the route template and the signed-in user's id (never more) to every event.</summary>
-    private sealed class RequestContextEventProcessor(IHttpContextAccessor accessor) : ISentryEventProcessor
+    /// <summary>
+    /// Adds the request (method and route, never the query string), request_id, the route template, the trace id
+    /// (to open the same request's trace on the dashboard) and the signed-in user's id (never more) to every
+    /// event and transaction, read from the request when one is captured rather than copied into Sentry's scope
+    /// on every request.
+    /// </summary>
+    private sealed class RequestContextProcessor(IHttpContextAccessor accessor) : ISentryEventProcessor, ISentryTransactionProcessor
     {
         public SentryEvent? Process(SentryEvent sentryEvent)
         {
-            if (accessor.HttpContext is not { } http)
+            if (accessor.HttpContext is { } http)
             {
-                return sentryEvent;
-            }
-
-            sentryEvent.SetTag(Blog.ServiceDefaults.RequestIds.RequestIdMiddleware.TagName, http.TraceIdentifier);
-            sentryEvent.SetTag("route", HttpMetricsMiddleware.EndpointLabel(http));
-            if (http.User.FindFirst("sub")?.Value is { } userId)
-            {
-                sentryEvent.User = new SentryUser { Id = userId };
+                Describe(sentryEvent, http);
+                if (http.User.FindFirst("sub")?.Value is { } userId)
+                {
+                    sentryEvent.User = new SentryUser { Id = userId };
+                }
             }
 
             return sentryEvent;
+        }
+
+        public SentryTransaction? Process(SentryTransaction transaction)
+        {
+            if (accessor.HttpContext is { } http)
+            {
+                Describe(transaction, http);
+            }
+
+            return transaction;
+        }
+
+        private static void Describe(IEventLike target, HttpContext http)
+        {
+            var route = EndpointLabel.For(http);
+            target.Request.Method = http.Request.Method;
+            target.Request.Url = route;
+            target.SetTag(RequestIdMiddleware.TagName, http.TraceIdentifier);
+            target.SetTag("route", route);
+            if (Activity.Current is { } activity)
+            {
+                target.SetTag("trace_id", activity.TraceId.ToHexString());
+            }
         }
     }
 }

@@ -1,56 +1,85 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Blog.ServiceDefaults.Logging;
 
 /// <summary>
-/// One flat JSON object per line: timestamp, level, logger, event, message, then every scope and
-/// state field as its own snake_case key (request_id, trace_id, post_id, ...), so a log store can
+/// One flat JSON object per line: timestamp, level, logger, event, message, trace_id and span_id, then
+/// every scope and state field as its own snake_case key (request_id, post_id, ...), so a log store can
 /// answer "user_id = 42 AND level = error" without parsing text. Later scopes and the log call's own
-/// fields win over earlier ones; the fixed keys cannot be overwritten.
+/// fields win over earlier ones; the fixed keys cannot be overwritten. The keys are the contract in
+/// README.md ("Operating Blog: Logs").
 /// </summary>
-public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
+/// <remarks>
+/// Written straight to UTF-8 with no per-line dictionary or string copy: this runs once per request
+/// for the access log, so its allocations are paid at the request rate (docs/performance.md).
+/// </remarks>
+public static class JsonLogFormatter
 {
-    public const string FormatterName = "blog-json";
-
-    private static readonly HashSet<string> FixedKeys = ["timestamp", "level", "logger", "event", "message", "exception"];
+    private static readonly string[] FixedKeys = ["timestamp", "level", "logger", "event", "message", "exception", "trace_id", "span_id"];
 
     // ASP.NET Core's hosting scope repeats what the request-id scope says better (its RequestId is
     // Kestrel's connection-based id, not ours); ParentId is noise next to trace_id/span_id.
-    private static readonly HashSet<string> DroppedScopeKeys = ["RequestId", "RequestPath", "ParentId"];
+    private static readonly string[] DroppedScopeKeys = ["RequestId", "RequestPath", "ParentId", "SpanId", "TraceId"];
 
-    public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
+    // Field names are few (one set per log event), so each is converted once.
+    private static readonly ConcurrentDictionary<string, string> Names = new(StringComparer.Ordinal);
+
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    [ThreadStatic]
+    private static List<KeyValuePair<string, object?>>? t_fields;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>Writes one log line (with its trailing newline) to <paramref name="output"/>; nothing when there is nothing to say.</summary>
+    public static void Write<TState>(IBufferWriter<byte> output, string category, LogLevel level, EventId eventId, TState state,
+        Exception? exception, Func<TState, Exception?, string> formatter, IExternalScopeProvider? scopes)
     {
-        var message = logEntry.Formatter?.Invoke(logEntry.State, logEntry.Exception);
-        if (message is null && logEntry.Exception is null)
+        var message = formatter(state, exception);
+        if (string.IsNullOrEmpty(message) && exception is null)
         {
             return;
         }
 
-        var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-        scopeProvider?.ForEachScope((scope, state) => AddFields(state, scope, fromScope: true), fields);
-        AddFields(fields, logEntry.State, fromScope: false);
-
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        var fields = t_fields ??= new List<KeyValuePair<string, object?>>(16);
+        fields.Clear();
+        try
         {
+            scopes?.ForEachScope(static (scope, list) => AddFields(list, scope, fromScope: true), fields);
+            AddFields(fields, state, fromScope: false);
+
+            var json = t_writer ??= new Utf8JsonWriter(output, WriterOptions);
+            json.Reset(output);
             json.WriteStartObject();
-            json.WriteString("timestamp", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("level", Level(logEntry.LogLevel));
-            json.WriteString("logger", logEntry.Category);
-            json.WriteString("event", logEntry.EventId.Name ?? (logEntry.EventId.Id != 0 ? logEntry.EventId.Id.ToString(CultureInfo.InvariantCulture) : "log"));
-            json.WriteString("message", message ?? "");
-            foreach (var (key, value) in fields)
+            Span<char> timestamp = stackalloc char[24];
+            DateTime.UtcNow.TryFormat(timestamp, out var written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            json.WriteString("timestamp", timestamp[..written]);
+            json.WriteString("level", Level(level));
+            json.WriteString("logger", category);
+            json.WriteString("event", EventName(eventId));
+            json.WriteString("message", message);
+            if (Activity.Current is { } activity)
             {
-                WriteValue(json, key, value);
+                // An activity keeps its ids as hex strings, so these allocate nothing.
+                json.WriteString("trace_id", activity.TraceId.ToHexString());
+                json.WriteString("span_id", activity.SpanId.ToHexString());
             }
 
-            if (logEntry.Exception is { } exception)
+            for (var i = 0; i < fields.Count; i++)
+            {
+                if (!WrittenLater(fields, i))
+                {
+                    WriteValue(json, fields[i].Key, fields[i].Value);
+                }
+            }
+
+            if (exception is not null)
             {
                 json.WriteStartObject("exception");
                 json.WriteString("type", exception.GetType().FullName);
@@ -60,30 +89,67 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
             }
 
             json.WriteEndObject();
+            json.Flush();
+        }
+        finally
+        {
+            fields.Clear();
+            t_writer?.Reset(Stream.Null);
         }
 
         // Utf8JsonWriter escapes control characters, so CR/LF in any value cannot split the line.
-        textWriter.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
-        textWriter.Write('\n');
+        output.Write("\n"u8);
     }
 
-    private static void AddFields(Dictionary<string, object?> fields, object? state, bool fromScope)
+    /// <summary>PostId, postId and post_id all become post_id; dots and dashes become underscores.</summary>
+    public static string FieldName(string key) => Names.GetOrAdd(key, static k =>
     {
-        if (state is not IEnumerable<KeyValuePair<string, object?>> pairs)
+        var name = JsonNamingPolicy.SnakeCaseLower.ConvertName(k.Replace('.', '_').Replace('-', '_').Replace(' ', '_'));
+        return Array.IndexOf(FixedKeys, name) >= 0 ? "field_" + name : name;
+    });
+
+    private static bool WrittenLater(List<KeyValuePair<string, object?>> fields, int index)
+    {
+        for (var j = index + 1; j < fields.Count; j++)
+        {
+            if (ReferenceEquals(fields[j].Key, fields[index].Key) || fields[j].Key == fields[index].Key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void AddFields(List<KeyValuePair<string, object?>> fields, object? state, bool fromScope)
+    {
+        if (state is not IReadOnlyList<KeyValuePair<string, object?>> pairs)
+        {
+            if (state is IEnumerable<KeyValuePair<string, object?>> enumerable)
+            {
+                foreach (var pair in enumerable)
+                {
+                    Add(fields, pair, fromScope);
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            Add(fields, pairs[i], fromScope);
+        }
+    }
+
+    private static void Add(List<KeyValuePair<string, object?>> fields, KeyValuePair<string, object?> pair, bool fromScope)
+    {
+        if (pair.Key == "{OriginalFormat}" || (fromScope && Array.IndexOf(DroppedScopeKeys, pair.Key) >= 0))
         {
             return;
         }
 
-        foreach (var (key, value) in pairs)
-        {
-            if (key == "{OriginalFormat}" || (fromScope && DroppedScopeKeys.Contains(key)))
-            {
-                continue;
-            }
-
-            var name = SnakeCase(key);
-            fields[FixedKeys.Contains(name) ? "field_" + name : name] = value;
-        }
+        fields.Add(new(FieldName(pair.Key), pair.Value));
     }
 
     private static void WriteValue(Utf8JsonWriter json, string key, object? value)
@@ -93,11 +159,23 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
             case null:
                 json.WriteNull(key);
                 break;
+            case string s:
+                json.WriteString(key, s);
+                break;
             case bool b:
                 json.WriteBoolean(key, b);
                 break;
-            case int or long or short or byte or uint or ulong or ushort or sbyte:
+            case int i:
+                json.WriteNumber(key, i);
+                break;
+            case long l:
+                json.WriteNumber(key, l);
+                break;
+            case short or byte or uint or ushort or sbyte:
                 json.WriteNumber(key, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case ulong ul:
+                json.WriteNumber(key, ul);
                 break;
             case double d when double.IsFinite(d):
                 json.WriteNumber(key, d);
@@ -109,10 +187,10 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
                 json.WriteNumber(key, m);
                 break;
             case DateTimeOffset dto:
-                json.WriteString(key, dto.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+                json.WriteString(key, dto.ToUniversalTime());
                 break;
             case DateTime dt:
-                json.WriteString(key, dt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+                json.WriteString(key, dt.ToUniversalTime());
                 break;
             case TimeSpan ts:
                 json.WriteNumber(key, ts.TotalMilliseconds);
@@ -126,6 +204,9 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
         }
     }
 
+    private static string EventName(EventId eventId) =>
+        eventId.Name ?? (eventId.Id != 0 ? eventId.Id.ToString(CultureInfo.InvariantCulture) : "log");
+
     private static string Level(LogLevel level) => level switch
     {
         LogLevel.Trace or LogLevel.Debug => "debug",
@@ -135,31 +216,4 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
         LogLevel.Critical => "critical",
         _ => "info",
     };
-
-    /// <summary>PostId, postId and post_id all become post_id.</summary>
-    public static string SnakeCase(string name)
-    {
-        var builder = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            var ch = name[i];
-            if (char.IsUpper(ch))
-            {
-                var previousIsLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
-                var nextIsLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
-                if (builder.Length > 0 && builder[^1] != '_' && (previousIsLowerOrDigit || (nextIsLower && i > 0 && char.IsUpper(name[i - 1]))))
-                {
-                    builder.Append('_');
-                }
-
-                builder.Append(char.ToLowerInvariant(ch));
-            }
-            else
-            {
-                builder.Append(ch is '.' or '-' or ' ' ? '_' : ch);
-            }
-        }
-
-        return builder.ToString();
-    }
 }

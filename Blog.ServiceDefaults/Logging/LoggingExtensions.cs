@@ -1,5 +1,7 @@
 using Blog.ServiceDefaults.Logging;
+using Blog.ServiceDefaults.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -7,24 +9,41 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class LoggingExtensions
 {
+    /// <summary>The default console format: one JSON object per line (README.md, "Logs").</summary>
+    public const string JsonFormatName = "blog-json";
+
     /// <summary>
-    /// JSON console logs by default (set <c>Logging:Console:FormatterName</c> to <c>simple</c> for a
-    /// human format), with trace and span ids on every line written inside a request.
+    /// JSON lines on stdout by default, with trace and span ids on every line written inside a request. Set
+    /// <c>Logging:Console:FormatterName</c> to <c>simple</c> (or another built-in console format) for a human format.
     /// </summary>
     public static TBuilder AddBlogLogging<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Logging.AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
-        var configuredFormatter = builder.Configuration["Logging:Console:FormatterName"];
-        builder.Services.Configure<ConsoleLoggerOptions>(options =>
-            options.FormatterName = string.IsNullOrEmpty(configuredFormatter) ? JsonLogFormatter.FormatterName : configuredFormatter);
-        builder.Services.Configure<ConsoleFormatterOptions>(JsonLogFormatter.FormatterName, options => options.IncludeScopes = true);
+        builder.Services.TryAddSingleton<TelemetryDrops>();
+        var configuredFormat = builder.Configuration["Logging:Console:FormatterName"];
+        if (string.IsNullOrEmpty(configuredFormat) || configuredFormat == JsonFormatName)
+        {
+            foreach (var console in builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
+            {
+                builder.Services.Remove(console);
+            }
+
+            builder.Services.AddSingleton<ILoggerProvider, JsonConsoleLoggerProvider>();
+            // The JSON format reads trace and span ids from the current activity; tracking them as scopes too
+            // (the host's default) costs a lookup and a lock on the activity for every line.
+            builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        }
+        else
+        {
+            // The framework's formats read trace and span ids from scopes; the JSON format reads them from the activity.
+            builder.Logging.Configure(options =>
+                options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        }
+
         // Polly writes a line per HTTP attempt at Information (the OTLP exporter's own posts included);
         // retries and broken circuits still arrive as warnings.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         // Four lines per outbound call; the call is already a span in the trace, and failures still log.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.Logging.Configure(options =>
-            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         return builder;
     }
 }

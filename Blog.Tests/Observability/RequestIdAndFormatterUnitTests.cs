@@ -1,10 +1,11 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Blog.ServiceDefaults.Logging;
 using Blog.ServiceDefaults.RequestIds;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Blog.Tests.Observability;
 
@@ -53,19 +54,17 @@ public sealed class RequestIdAndFormatterUnitTests
     [MemberData(nameof(NastyValues))]
     public void Any_input_is_written_as_one_line_of_valid_json(string value)
     {
-        var writer = new StringWriter();
+        var output = new ArrayBufferWriter<byte>();
         var state = new List<KeyValuePair<string, object?>>
         {
             new("PostId", 42L),
             new("title", value),
             new("{OriginalFormat}", "Post {PostId}: {title}"),
         };
-        new JsonLogFormatter().Write(
-            new LogEntry<List<KeyValuePair<string, object?>>>(LogLevel.Error, "Blog.Test", new EventId(1, "post.created"), state,
-                new InvalidOperationException(value), (_, _) => "Post 42: " + value),
-            null, writer);
+        JsonLogFormatter.Write(output, "Blog.Test", LogLevel.Error, new EventId(1, "post.created"), state,
+            new InvalidOperationException(value), (_, _) => "Post 42: " + value, null);
 
-        var text = writer.ToString();
+        var text = Encoding.UTF8.GetString(output.WrittenSpan);
         Assert.EndsWith("\n", text);
         Assert.DoesNotContain('\n', text.TrimEnd('\n'));
         var json = JsonDocument.Parse(text).RootElement;
