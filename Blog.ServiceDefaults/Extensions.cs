@@ -111,7 +111,7 @@ public static partial class Extensions
                 tracing
                     .AddSource(builder.Environment.ApplicationName)
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation()
+                    .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request => !signals.IsErrorTrackingCall(request))
                     .AddOtlpExporter();
                 if (!signals.SamplerConfigured)
                 {

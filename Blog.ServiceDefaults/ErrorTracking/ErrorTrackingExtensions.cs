@@ -56,6 +56,13 @@ public static class ErrorTrackingExtensions
             options.MinimumBreadcrumbLevel = LogLevel.None;
             options.MinimumEventLevel = LogLevel.Error;
             options.SendDefaultPii = false;
+            // Compressing an envelope costs more than sending it to a receiver on this machine (Spotlight, a test
+            // receiver); over a real network to Sentry the smaller body is worth it.
+            if (Uri.TryCreate(options.Dsn, UriKind.Absolute, out var dsn) && dsn.IsLoopback)
+            {
+                options.RequestBodyCompressionLevel = System.IO.Compression.CompressionLevel.NoCompression;
+            }
+
             options.SetBeforeSend(Scrub);
             options.SetBeforeSendTransaction(transaction =>
             {

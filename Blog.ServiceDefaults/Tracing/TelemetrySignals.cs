@@ -9,7 +9,8 @@ namespace Blog.ServiceDefaults.Tracing;
 /// <c>OTEL_TRACES_SAMPLER</c>). A signal nobody receives is not produced at all: building spans or log
 /// records for no exporter costs a share of every request (docs/performance.md).
 /// </summary>
-public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetrics, bool SamplerConfigured, double SampleRatio)
+public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetrics, bool SamplerConfigured, double SampleRatio,
+    IReadOnlySet<string> ErrorTrackingHosts)
 {
     public static TelemetrySignals From(IConfiguration configuration, IHostEnvironment environment)
     {
@@ -23,8 +24,20 @@ public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetri
             OtlpLogs: Exported("LOGS"),
             OtlpMetrics: Exported("METRICS"),
             SamplerConfigured: !string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]),
-            SampleRatio: DefaultSampleRatio(configuration, environment));
+            SampleRatio: DefaultSampleRatio(configuration, environment),
+            ErrorTrackingHosts: Authorities(configuration["Sentry:Dsn"], configuration["Sentry:SpotlightUrl"]));
     }
+
+    /// <summary>
+    /// Whether an outgoing call is the Sentry SDK sending its envelopes (to Sentry or Spotlight): tracing those
+    /// would make every trace produce another one, the telemetry observing itself.
+    /// </summary>
+    public bool IsErrorTrackingCall(HttpRequestMessage request) =>
+        request.RequestUri is { IsAbsoluteUri: true } uri && ErrorTrackingHosts.Contains(uri.Authority);
+
+    private static HashSet<string> Authorities(params string?[] urls) =>
+        urls.Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : null)
+            .OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The share of requests traced when <c>OTEL_TRACES_SAMPLER</c> does not say: <c>Sentry:TracesSampleRate</c>
