@@ -9,7 +9,7 @@ namespace Blog.AppHost.Infrastructure;
 /// random; the port each replica really serves on is in its effective environment (<c>ASPNETCORE_URLS</c>).
 /// A replica that stops keeps its target, so Prometheus reports it down (BlogServiceDown) instead of forgetting it.
 /// </summary>
-internal sealed partial class PrometheusTargetsWriter(
+public sealed partial class PrometheusTargetsWriter(
     ResourceNotificationService notifications, PrometheusFiles files, IReadOnlyList<ProjectResource> scraped, string host,
     ILogger<PrometheusTargetsWriter> logger) : BackgroundService
 {
@@ -49,7 +49,7 @@ internal sealed partial class PrometheusTargetsWriter(
     }
 
     /// <summary>The plain-HTTP port in the replica's <c>ASPNETCORE_URLS</c>, once the orchestrator has resolved it.</summary>
-    internal static int? ServingPort(CustomResourceSnapshot snapshot)
+    public static int? ServingPort(CustomResourceSnapshot snapshot)
     {
         var urls = snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
         foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -63,6 +63,7 @@ internal sealed partial class PrometheusTargetsWriter(
         return null;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Prometheus scrapes {Replica} at {Address}")]
+    [LoggerMessage(EventId = 9200, EventName = "prometheus.target_updated", Level = LogLevel.Information,
+        Message = "Prometheus scrapes {replica} at {address}")]
     private static partial void TargetWritten(ILogger logger, string replica, string address);
 }
