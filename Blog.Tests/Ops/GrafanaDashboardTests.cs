@@ -10,8 +10,6 @@ namespace Blog.Tests.Ops;
 [Collection(BlogAppCollection.Name)]
 public sealed class GrafanaDashboardTests(BlogAppFixture fixture) : IDisposable
 {
-    private static readonly string GrafanaDirectory = Path.Combine(Promtool.OpsDirectory, "grafana");
-
     /// <summary>Grafana's built-in variables, as Grafana would fill them for a 1-hour view at a 5 s scrape interval.</summary>
     private static readonly Dictionary<string, string> Variables = new()
     {
@@ -21,32 +19,6 @@ public sealed class GrafanaDashboardTests(BlogAppFixture fixture) : IDisposable
     };
 
     private readonly PrometheusApi _prometheus = new(fixture.PrometheusUrl);
-
-    public static IEnumerable<(string Panel, string Expr)> PanelQueries()
-    {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(GrafanaDirectory, "dashboards", "blog.json")));
-        return dashboard.RootElement.GetProperty("panels").EnumerateArray()
-            .SelectMany(panel => panel.GetProperty("targets").EnumerateArray()
-                .Select(target => (panel.GetProperty("title").GetString()!, target.GetProperty("expr").GetString()!)))
-            .ToList();
-    }
-
-    [Fact]
-    public void The_dashboard_covers_traffic_errors_latency_health_live_connections_and_dropped_telemetry()
-    {
-        var queries = string.Join("\n", PanelQueries().Select(q => q.Expr));
-
-        foreach (var metric in new[] { "http_requests_total", "http_request_duration_seconds_bucket", "websocket_active_connections",
-                     "health_check_status", "telemetry_dropped_total", "blog:slo_errors:ratio_rate1h", "blog:slo_slow_requests:ratio_rate1h" })
-        {
-            Assert.Contains(metric, queries);
-        }
-
-        foreach (var quantile in new[] { "histogram_quantile(0.5,", "histogram_quantile(0.95,", "histogram_quantile(0.99," })
-        {
-            Assert.Contains(quantile, queries);
-        }
-    }
 
     [Fact]
     public async Task Every_panel_query_is_valid_and_returns_data_from_the_live_prometheus()
@@ -60,7 +32,7 @@ public sealed class GrafanaDashboardTests(BlogAppFixture fixture) : IDisposable
         }
 
         var failures = new Dictionary<string, string>();
-        var pending = PanelQueries().Select(q => (q.Panel, Expr: Substitute(q.Expr))).ToList();
+        var pending = GrafanaDashboardFileTests.PanelQueries().Select(q => (q.Panel, Expr: Substitute(q.Expr))).ToList();
         try
         {
             await WaitFor.ConditionAsync(async () =>
@@ -96,6 +68,43 @@ public sealed class GrafanaDashboardTests(BlogAppFixture fixture) : IDisposable
         Assert.True(failures.Count == 0, string.Join("\n", failures.Values));
     }
 
+    private static string Substitute(string expr) =>
+        Variables.Aggregate(expr, (text, variable) => text.Replace(variable.Key, variable.Value, StringComparison.Ordinal));
+
+    public void Dispose() => _prometheus.Dispose();
+}
+
+/// <summary>ops/grafana's files themselves: what the dashboard shows and how Grafana is pointed at it.</summary>
+public sealed class GrafanaDashboardFileTests
+{
+    private static readonly string GrafanaDirectory = Path.Combine(Promtool.OpsDirectory, "grafana");
+
+    public static IEnumerable<(string Panel, string Expr)> PanelQueries()
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(GrafanaDirectory, "dashboards", "blog.json")));
+        return dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(panel => panel.GetProperty("targets").EnumerateArray()
+                .Select(target => (panel.GetProperty("title").GetString()!, target.GetProperty("expr").GetString()!)))
+            .ToList();
+    }
+
+    [Fact]
+    public void The_dashboard_covers_traffic_errors_latency_health_live_connections_and_dropped_telemetry()
+    {
+        var queries = string.Join("\n", PanelQueries().Select(q => q.Expr));
+
+        foreach (var metric in new[] { "http_requests_total", "http_request_duration_seconds_bucket", "websocket_active_connections",
+                     "health_check_status", "telemetry_dropped_total", "blog:slo_errors:ratio_rate1h", "blog:slo_slow_requests:ratio_rate1h" })
+        {
+            Assert.Contains(metric, queries);
+        }
+
+        foreach (var quantile in new[] { "histogram_quantile(0.5,", "histogram_quantile(0.95,", "histogram_quantile(0.99," })
+        {
+            Assert.Contains(quantile, queries);
+        }
+    }
+
     [Fact]
     public void The_provisioning_files_name_the_dashboard_folder_and_the_prometheus_datasource()
     {
@@ -111,9 +120,4 @@ public sealed class GrafanaDashboardTests(BlogAppFixture fixture) : IDisposable
         Assert.All(dashboard.RootElement.GetProperty("panels").EnumerateArray(),
             panel => Assert.Equal("${datasource}", panel.GetProperty("datasource").GetProperty("uid").GetString()));
     }
-
-    private static string Substitute(string expr) =>
-        Variables.Aggregate(expr, (text, variable) => text.Replace(variable.Key, variable.Value, StringComparison.Ordinal));
-
-    public void Dispose() => _prometheus.Dispose();
 }
