@@ -42,7 +42,7 @@ var api = builder.AddProject<Projects.Blog_ApiService>("apiservice")
     .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.Blog_Web>("webfrontend")
+var web = builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithExternalHttpEndpoints()
     .WithEnvironment("LOGGING__CONSOLE__FORMATTERNAME", consoleLogFormat)
     .WithEnvironment("Metrics__ScrapeToken", metricsScrapeToken)
@@ -51,5 +51,9 @@ builder.AddProject<Projects.Blog_Web>("webfrontend")
     .WithEnvironment("Redaction__HmacKey", redactionKey)
     .WithReference(api).WaitFor(api)
     .WithHttpHealthCheck("/health");
+
+// Run mode only: Prometheus scraping every replica with the token, loading ops/prometheus's rules, on port 9090
+// (Blog:PrometheusPort); Blog:Prometheus=false leaves it out.
+builder.AddPrometheusWhenEnabled(infrastructure.Mode, metricsScrapeToken, api, web);
 
 builder.Build().Run();

@@ -20,11 +20,8 @@ public sealed record LocalInfrastructureOptions(
     public static LocalInfrastructureOptions From(IDistributedApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        // PostgreSQL refuses to run as root; sessions and CI run as root, so drop to the postgres user.
-        var runAsPostgresUser = Environment.UserName == "root";
-        var dataDirectory = configuration[DataDirectoryKey] is { Length: > 0 } configuredData
-            ? Path.GetFullPath(configuredData, builder.AppHostDirectory)
-            : DefaultDataDirectory(builder.AppHostDirectory, runAsPostgresUser);
+        var runAsPostgresUser = RunsAsRoot;
+        var dataDirectory = ResolveDataDirectory(builder);
 
         var binDirectory = configuration[PostgresBinDirectoryKey] is { Length: > 0 } configuredBin
             ? configuredBin
@@ -46,6 +43,15 @@ public sealed record LocalInfrastructureOptions(
 
         return new(dataDirectory, binDirectory!, redisPath, runAsPostgresUser);
     }
+
+    // PostgreSQL refuses to run as root; sessions and CI run as root, so drop to the postgres user.
+    private static bool RunsAsRoot => Environment.UserName == "root";
+
+    /// <summary>The local data directory, also used by resources other than PostgreSQL (Prometheus).</summary>
+    public static string ResolveDataDirectory(IDistributedApplicationBuilder builder) =>
+        builder.Configuration[DataDirectoryKey] is { Length: > 0 } configuredData
+            ? Path.GetFullPath(configuredData, builder.AppHostDirectory)
+            : DefaultDataDirectory(builder.AppHostDirectory, RunsAsRoot);
 
     /// <summary>
     /// .data/ at the repository root (git-ignored). A clone inside a private directory such as /root

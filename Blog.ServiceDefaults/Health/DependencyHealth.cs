@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,13 @@ public sealed class HealthOptions
     /// <summary>A report is reused this long, so a burst of probes costs one round of checks.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often the checks also run in the background to refresh <c>health_check_status</c>, so a dependency
+    /// outage shows on the dashboard and alerts even when nothing polls /api/health.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PublishPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -29,7 +37,8 @@ public sealed class HealthOptions
 /// <c>"error: timeout"</c>. Unlike the seed it never returns exception text, host names or connection
 /// strings: the exception goes to the log, with the request id.
 /// </summary>
-public sealed partial class DependencyHealth(HealthCheckService checks, IOptions<HealthOptions> options, TimeProvider clock, ILogger<DependencyHealth> logger)
+public sealed partial class DependencyHealth(
+    HealthCheckService checks, IOptions<HealthOptions> options, TimeProvider clock, HealthStatusGauge gauge, ILogger<DependencyHealth> logger)
 {
     /// <summary>Checks with this tag appear in the summary under their registration name.</summary>
     public const string Tag = "dependency";
@@ -53,6 +62,7 @@ public sealed partial class DependencyHealth(HealthCheckService checks, IOptions
             }
 
             var report = await checks.CheckHealthAsync(r => r.Tags.Contains(Tag), ct);
+            gauge.Record(report);
             var results = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, entry) in report.Entries)
             {
@@ -94,6 +104,13 @@ public static class DependencyHealthExtensions
     {
         builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DependencyHealth>();
+        builder.Services.TryAddSingleton<HealthStatusGauge>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHealthCheckPublisher, HealthStatusPublisher>());
+        builder.Services.AddOptions<HealthCheckPublisherOptions>().Configure<IOptions<HealthOptions>>((publisher, health) =>
+        {
+            publisher.Delay = TimeSpan.FromSeconds(1);
+            publisher.Period = health.Value.PublishPeriod;
+        });
         builder.Services.TryAddTransientCheck<T>();
         builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<IOptions<HealthOptions>>((options, health) =>
             options.Registrations.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<T>(), HealthStatus.Unhealthy, [DependencyHealth.Tag], health.Value.CheckTimeout)));

@@ -19,6 +19,11 @@ public class BlogAppFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>The AppHost's Prometheus, on a free port so it never clashes with another run's 9090.</summary>
+    public int PrometheusPort { get; } = Ports.Free();
+
+    public Uri PrometheusUrl => new($"http://127.0.0.1:{PrometheusPort}");
+
     /// <summary>Sentry envelopes and OTLP exports from the services land here.</summary>
     public TelemetryReceiver Telemetry { get; private set; } = null!;
 
@@ -43,6 +48,7 @@ public class BlogAppFixture : IAsyncLifetime
             $"Parameters:metrics-scrape-token={MetricsScrapeToken}",
             $"Parameters:sentry-dsn={Telemetry.SentryDsn}",
             $"Parameters:sentry-browser-dsn={Telemetry.SentryDsn}",
+            $"Blog:PrometheusPort={PrometheusPort}",
             .. ExtraArguments,
         ]);
 
