@@ -32,9 +32,9 @@ public sealed class HealthOptions
 }
 
 /// <summary>
-/// The seed's <c>/api/health</c> contract: 200 <c>{"status":"ok","checks":{"database":"ok",...}}</c>, or
+/// The <c>/api/health</c> contract (README.md, "Health"): 200 <c>{"status":"ok","checks":{"database":"ok",...}}</c>, or
 /// 503 with <c>"status":"degraded"</c> and the failing check as <c>"error: unreachable"</c> or
-/// <c>"error: timeout"</c>. Unlike the seed it never returns exception text, host names or connection
+/// <c>"error: timeout"</c>. It never returns exception text, host names or connection
 /// strings: the exception goes to the log, with the request id.
 /// </summary>
 public sealed partial class DependencyHealth(
