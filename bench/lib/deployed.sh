@@ -28,15 +28,18 @@
 #                         runtime would (default: cat > "$DEPLOYED_API_LOG"); e.g. 'wc -l > lines.txt'
 #   DEPLOYED_HEALTH_TIMEOUT  seconds to wait for /health (default 90)
 # Values the API gets, readable after sourcing: DEPLOYED_SCRAPE_TOKEN (bearer token for /metrics),
-# DEPLOYED_SIGNING_KEY, DEPLOYED_HMAC_KEY, DEPLOYED_PG_PASSWORD; DEPLOYED_TMP is the temp dir of this run.
+# DEPLOYED_SIGNING_KEY, DEPLOYED_HMAC_KEY, DEPLOYED_PG_PASSWORD; DEPLOYED_TMP is this run's temp dir (created when sourced, removed by cleanup).
 
 DEPLOYED_ROOT=${DEPLOYED_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 DEPLOYED_TMP=""
 DEPLOYED_PIDS=()          # every process started here, stopped by deployed_cleanup
 declare -A DEPLOYED_SINK_PIDS=()  # API pid -> pid of the process reading its output
-declare -A DEPLOYED_PORTS_GIVEN=()
 
-_deployed_secret() { head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c "${1:-40}"; }
+_deployed_secret() {
+  local random
+  random=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9')
+  echo "${random:0:$1}"
+}
 
 DEPLOYED_SIGNING_KEY=$(_deployed_secret 48)
 DEPLOYED_SCRAPE_TOKEN=$(_deployed_secret 40)
@@ -53,13 +56,23 @@ _deployed_tmp() {
   fi
 }
 
+# Created now, not on first use, so that functions called in a subshell share it.
+_deployed_tmp
+
+# Ports come from below the kernel's ephemeral range (where outgoing connections bind, so a port nothing
+# listens on may still be taken) and are remembered in a file, because callers use $(deployed_free_port)
+# and a subshell's variables are lost.
 deployed_free_port() {
-  local port
+  _deployed_tmp
+  local low port
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  [ "$low" -gt 11000 ] || low=32768
+  touch "$DEPLOYED_TMP/ports"
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
-    [ -n "${DEPLOYED_PORTS_GIVEN[$port]:-}" ] && continue
+    port=$((10000 + RANDOM % (low - 10000)))
+    grep -qx "$port" "$DEPLOYED_TMP/ports" && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      DEPLOYED_PORTS_GIVEN[$port]=1
+      echo "$port" >>"$DEPLOYED_TMP/ports"
       echo "$port"
       return 0
     fi
