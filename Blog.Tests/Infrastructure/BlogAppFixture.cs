@@ -33,6 +33,9 @@ public class BlogAppFixture : IAsyncLifetime
     /// <summary>Every line the API process wrote to stdout/stderr since it started.</summary>
     public ConcurrentQueue<string> ApiOutput { get; } = new();
 
+    /// <summary>Every line the web frontend process wrote to stdout/stderr since it started.</summary>
+    public ConcurrentQueue<string> WebOutput { get; } = new();
+
     private readonly CancellationTokenSource _stopWatching = new();
 
     /// <summary>AppHost configuration on top of local infrastructure, for fixtures that need a different shape.</summary>
@@ -69,7 +72,8 @@ public class BlogAppFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("webfrontend", cts.Token);
-        WatchApiOutput();
+        WatchOutput("apiservice", ApiOutput);
+        WatchOutput("webfrontend", WebOutput);
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
@@ -112,19 +116,19 @@ public class BlogAppFixture : IAsyncLifetime
         return found;
     }
 
-    private void WatchApiOutput()
+    private void WatchOutput(string resourceName, ConcurrentQueue<string> output)
     {
         var loggers = App.Services.GetRequiredService<ResourceLoggerService>();
-        var api = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "apiservice");
+        var resource = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var batch in loggers.WatchAsync(api).WithCancellation(_stopWatching.Token))
+                await foreach (var batch in loggers.WatchAsync(resource).WithCancellation(_stopWatching.Token))
                 {
                     foreach (var line in batch)
                     {
-                        ApiOutput.Enqueue(line.Content);
+                        output.Enqueue(line.Content);
                     }
                 }
             }

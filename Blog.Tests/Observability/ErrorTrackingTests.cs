@@ -22,16 +22,22 @@ public sealed class ErrorTrackingTests(BlogAppFixture fixture)
         Assert.DoesNotContain("Deliberate fault", problem.GetRawText());
         var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
 
-        List<JsonElement> events = [];
-        await WaitFor.ConditionAsync(() =>
-        {
-            events = fixture.Telemetry.SentryEnvelopes.SelectMany(ErrorEvents)
-                .Where(e => Tag(e, "request_id") == requestId).ToList();
-            return Task.FromResult(events.Count > 0);
-        }, TimeSpan.FromSeconds(20), "the Sentry event");
-        await Task.Yield();
+        await WaitFor.ConditionAsync(() => Task.FromResult(EventsTagged(requestId).Count > 0), TimeSpan.FromSeconds(20), "the Sentry event");
 
-        var sentryEvent = Assert.Single(events);
+        // A duplicate would be sent right after the first event; a later fault's event arriving proves the
+        // queue moved past that point before the first request's events are counted.
+        var laterId = $"later-fault-{Guid.NewGuid():N}";
+        using (var anonymous = fixture.CreateHttpClient("apiservice"))
+        {
+            using var later = new HttpRequestMessage(HttpMethod.Get, "/api/diagnostics/fault");
+            later.Headers.Add("X-Request-Id", laterId);
+            using var laterResponse = await anonymous.SendAsync(later);
+            Assert.Equal(HttpStatusCode.InternalServerError, laterResponse.StatusCode);
+        }
+
+        await WaitFor.ConditionAsync(() => Task.FromResult(EventsTagged(laterId).Count > 0), TimeSpan.FromSeconds(20), "the later fault's Sentry event");
+
+        var sentryEvent = Assert.Single(EventsTagged(requestId));
         var exception = sentryEvent.GetProperty("exception").GetProperty("values").EnumerateArray().Last();
         Assert.Equal("System.InvalidOperationException", exception.GetProperty("type").GetString());
         Assert.Equal("development", sentryEvent.GetProperty("environment").GetString());
@@ -46,28 +52,84 @@ public sealed class ErrorTrackingTests(BlogAppFixture fixture)
     }
 
     [Fact]
-    public async Task Requests_become_sentry_transactions_but_probes_and_scrapes_never_do()
+    public async Task Requests_become_sentry_transactions_named_by_route_but_probes_and_scrapes_never_do()
     {
-        var marker = $"transaction-{Guid.NewGuid():N}";
-        using (var api = fixture.CreateHttpClient("apiservice"))
+        var author = await ApiUser.RegisterAsync(() => fixture.CreateHttpClient("apiservice"));
+        var postId = (await author.CreatePostAsync()).GetProperty("id").GetInt64();
+        using var api = fixture.CreateHttpClient("apiservice");
+
+        // A real transaction first: this shows what a transaction's name looks like, so the absence below means something.
+        var first = await GetWithRequestIdAsync(api, $"/api/posts/{postId}");
+        var read = await WaitForTransactionAsync(first);
+        Assert.Equal("GET /api/posts/{id:long}", read.GetProperty("transaction").GetString());
+        Assert.Equal($"/api/posts/{postId}", new Uri(read.GetProperty("request").GetProperty("url").GetString()!).AbsolutePath);
+
+        // The AppHost probes /health every few seconds; these make sure a probe of each kind happened after it.
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/alive")).StatusCode);
+        using (var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/posts");
-            request.Headers.Add("X-Request-Id", marker);
-            await api.SendAsync(request);
-            // The AppHost probes /health every few seconds; these make sure some probes happened in this test too.
-            await api.GetAsync("/health");
-            await api.GetAsync("/alive");
+            scrape.Headers.Authorization = new AuthenticationHeaderValue("Bearer", BlogAppFixture.MetricsScrapeToken);
+            Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(scrape)).StatusCode);
         }
 
-        await WaitFor.ConditionAsync(() => Task.FromResult(fixture.Telemetry.SentryEnvelopes.Any(e => e.Contains(marker) && e.Contains("\"type\":\"transaction\""))),
-            TimeSpan.FromSeconds(20), "the transaction of GET /api/posts");
+        // Transactions go out in order: once a request made after the probes has its transaction, theirs would have arrived.
+        var last = await GetWithRequestIdAsync(api, "/api/posts");
+        Assert.Equal("GET /api/posts/", (await WaitForTransactionAsync(last)).GetProperty("transaction").GetString());
+
         // Transactions only: an error event raised during a probe (a failing health check) names it as its transaction.
-        var transactions = fixture.Telemetry.SentryEnvelopes.Where(e => e.Contains("\"type\":\"transaction\"")).ToList();
-        Assert.DoesNotContain(transactions, e => e.Contains("\"transaction\":\"GET /health\"") || e.Contains("\"transaction\":\"GET /alive\""));
+        var transactions = fixture.Telemetry.SentryEnvelopes.SelectMany(Transactions).ToList();
+        Assert.All(transactions, t =>
+        {
+            var name = t.GetProperty("transaction").GetString()!;
+            var path = t.TryGetProperty("request", out var request) && request.TryGetProperty("url", out var url)
+                ? new Uri(url.GetString()!).AbsolutePath
+                : "";
+            foreach (var probe in new[] { "/health", "/alive", "/metrics" })
+            {
+                Assert.False(name.EndsWith(" " + probe, StringComparison.Ordinal) || path.StartsWith(probe, StringComparison.Ordinal),
+                    $"a transaction for a probe or scrape: {name} ({path})");
+            }
+        });
     }
 
+    private static async Task<string> GetWithRequestIdAsync(HttpClient api, string path)
+    {
+        var requestId = $"transaction-{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return requestId;
+    }
+
+    /// <summary>The transaction of the request that carried <paramref name="requestId"/> (Sentry keeps its request headers).</summary>
+    private async Task<JsonElement> WaitForTransactionAsync(string requestId)
+    {
+        JsonElement? found = null;
+        await WaitFor.ConditionAsync(() =>
+        {
+            found = fixture.Telemetry.SentryEnvelopes.Where(e => e.Contains(requestId)).SelectMany(Transactions)
+                .Cast<JsonElement?>().FirstOrDefault(t => t!.Value.GetRawText().Contains(requestId, StringComparison.Ordinal));
+            return Task.FromResult(found is not null);
+        }, TimeSpan.FromSeconds(20), $"the transaction of request {requestId}");
+        return found!.Value;
+    }
+
+    private List<JsonElement> EventsTagged(string requestId) =>
+        fixture.Telemetry.SentryEnvelopes.SelectMany(ErrorEvents).Where(e => Tag(e, "request_id") == requestId).ToList();
+
+    /// <summary>The transactions in one envelope.</summary>
+    public static IEnumerable<JsonElement> Transactions(ReceivedPayload envelope) =>
+        Items(envelope).Where(item => item.TryGetProperty("type", out var type) && type.ValueEquals("transaction")
+            && item.TryGetProperty("event_id", out _) && item.TryGetProperty("transaction", out _));
+
     /// <summary>The error events in one envelope (header line, then item header / payload pairs).</summary>
-    public static IEnumerable<JsonElement> ErrorEvents(ReceivedPayload envelope)
+    public static IEnumerable<JsonElement> ErrorEvents(ReceivedPayload envelope) =>
+        Items(envelope).Where(item => item.TryGetProperty("exception", out _) && item.TryGetProperty("event_id", out _));
+
+    /// <summary>Every JSON object line of an envelope: its header, item headers and JSON payloads.</summary>
+    private static IEnumerable<JsonElement> Items(ReceivedPayload envelope)
     {
         foreach (var line in envelope.Text.Split('\n'))
         {
@@ -81,13 +143,13 @@ public sealed class ErrorTrackingTests(BlogAppFixture fixture)
                 continue;
             }
 
-            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("exception", out _) && item.TryGetProperty("event_id", out _))
+            if (item.ValueKind == JsonValueKind.Object)
             {
                 yield return item;
             }
         }
     }
 
-    private static string? Tag(JsonElement sentryEvent, string name) =>
+    public static string? Tag(JsonElement sentryEvent, string name) =>
         sentryEvent.TryGetProperty("tags", out var tags) && tags.TryGetProperty(name, out var value) ? value.GetString() : null;
 }
