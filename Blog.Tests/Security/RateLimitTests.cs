@@ -70,7 +70,9 @@ public sealed class RateLimitTests(BlogAppFixture fixture)
         // One warning for the client and window, however many requests it sent into the closed window.
         await fixture.WaitForApiOutputAsync(line => line.Contains(rejectedIds[^1], StringComparison.Ordinal)
             && line.Contains("\"http.request\"", StringComparison.Ordinal), "the access log of the last rejected request");
-        var warnings = LogLines.ParseAll(fixture.ApiOutput)
+        var warnings = fixture.ApiOutput.Select(BlogAppFixture.ProcessText)
+            .Where(line => line.StartsWith('{') && line.Contains("rate_limit.rejected", StringComparison.Ordinal))
+            .Select(LogLines.Parse)
             .Where(line => line.Get("event") == "rate_limit.rejected" && rejectedIds.Contains(line.Get("request_id")!))
             .ToList();
         var warning = Assert.Single(warnings);

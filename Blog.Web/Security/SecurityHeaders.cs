@@ -14,7 +14,8 @@ public sealed class SecurityHeaders(RequestDelegate next, ContentSecurityPolicy 
 
     public Task InvokeAsync(HttpContext context)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // URL-safe base64: the value goes into an HTML attribute unchanged (no "+" to encode).
+        var nonce = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         context.Items[CspNonce.ItemKey] = nonce;
         // At response start, so the headers survive the exception handler clearing the response for /Error.
         context.Response.OnStarting(() =>
