@@ -37,8 +37,8 @@ public static class WriteRateLimits
     }
 
     /// <summary>
-    /// Fixed windows (see docs/decisions/0005): a client knows exactly when it may write again, and the
-    /// operator sees one warning per client and window.
+    /// Fixed windows (docs/decisions/0005): a limit people can read ("20 an hour"), and a window in which the
+    /// operator sees one warning per client.
     /// </summary>
     private sealed class WritePolicy(string name, bool enabled, WindowLimit limit, bool perAccount, RateLimitLog log)
         : IRateLimiterPolicy<string>
