@@ -23,7 +23,7 @@ public class BlogAppFixture : IAsyncLifetime
     /// </summary>
     public const int RateLimitPermits = 60;
 
-    public static readonly TimeSpan RateLimitWindow = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RateLimitWindow = TimeSpan.FromSeconds(6);
 
     public DistributedApplication App { get; private set; } = null!;
 
