@@ -2,6 +2,7 @@ using Blog.ApiService.Comments;
 using Blog.ApiService.Infrastructure;
 using Blog.ApiService.Live;
 using Blog.ApiService.Posts;
+using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Blog.ServiceDefaults.Health;
 using Scalar.AspNetCore;
@@ -13,9 +14,12 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseClientAddresses();
 app.UseBlogProblemDetails();
 app.UseWebSockets();
 app.UseAuthentication();
+// After authentication (limits count per account), before authorization (anonymous attempts count per address).
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();

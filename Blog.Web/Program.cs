@@ -3,12 +3,15 @@ using Blog.Web.Auth;
 using Blog.Web.Components;
 using Blog.Web.ErrorTracking;
 using Blog.Web.Live;
+using Blog.Web.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddBrowserSecurity();
 builder.Services.AddBlogApiClient();
+builder.Services.AddClientAddressForwarding();
 builder.Services.AddBlogWebAuth();
 builder.Services.AddOptions<BrowserSentryOptions>().BindConfiguration("Sentry");
 builder.Services.AddSingleton<LiveUpdates>();
@@ -16,18 +19,17 @@ builder.Services.AddHostedService(services => services.GetRequiredService<LiveUp
 
 var app = builder.Build();
 
+app.UseBrowserSecurity();
 app.UseExceptionHandler("/Error", createScopeForErrors: true);
-if (!app.Environment.IsDevelopment())
-{
-    app.UseHsts();
-}
 
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The page policy (Security/ContentSecurityPolicy.cs) carries frame-ancestors itself.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
 app.MapLogout();
 app.MapDefaultEndpoints();
+app.MapInlineScriptProbe();
 
 app.Run();

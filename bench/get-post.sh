@@ -22,6 +22,8 @@ out="$root/artifacts/bench"
 mkdir -p "$out"
 rm -f "$out"/wrk-*.txt
 summary="$out/get-post.txt"
+# Benchmarks measure the service, not its abuse limits (RateLimiting:Enabled, README).
+export RateLimiting__Enabled=false
 
 dotnet build Blog.sln -c Release --nologo -v quiet >/dev/null
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Blog.ApiService.Data;
 using Blog.ApiService.Live;
+using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ public static class CommentsApi
 {
     public static IEndpointRouteBuilder MapComments(this IEndpointRouteBuilder app)
     {
-        var onPost = app.MapGroup("/api/posts/{postId:long}/comments").WithTags("Comments");
+        var onPost = app.MapGroup("/api/posts/{postId:long}/comments").WithTags("Comments").RequireRateLimiting(WriteRateLimits.Comments);
         onPost.MapGet("/", ListComments);
         onPost.MapPost("/", CreateComment).RequireAuthorization();
 

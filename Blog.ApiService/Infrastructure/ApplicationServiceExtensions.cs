@@ -2,6 +2,7 @@ using Blog.ApiService.Comments;
 using Blog.ApiService.Data;
 using Blog.ApiService.Live;
 using Blog.ApiService.Posts;
+using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
@@ -69,6 +70,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<LiveFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
 
+        services.AddWriteRateLimits();
         services.AddBlogProblemDetails();
         builder.WebHostLimits();
         services.AddOpenApi();

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Blog.ApiService.Data;
 using Blog.ApiService.Live;
+using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -15,7 +16,7 @@ public static class PostsApi
 
     public static IEndpointRouteBuilder MapPosts(this IEndpointRouteBuilder app)
     {
-        var posts = app.MapGroup("/api/posts").WithTags("Posts");
+        var posts = app.MapGroup("/api/posts").WithTags("Posts").RequireRateLimiting(WriteRateLimits.Posts);
         posts.MapGet("/", ListPosts);
         posts.MapGet("/{id:long}", GetPost).WithName(nameof(GetPost));
         posts.MapPost("/", CreatePost).RequireAuthorization();

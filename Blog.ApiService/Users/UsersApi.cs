@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Blog.ApiService.Data;
 using Blog.ApiService.Infrastructure;
+using Blog.ApiService.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ public static class UsersApi
 
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").WithTags("Users");
+        var users = app.MapGroup("/api/users").WithTags("Users").RequireRateLimiting(WriteRateLimits.Registrations);
         users.MapPost("/", Register);
         users.MapGet("/me", Me).RequireAuthorization();
 

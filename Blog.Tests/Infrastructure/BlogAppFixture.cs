@@ -17,6 +17,14 @@ public class BlogAppFixture : IAsyncLifetime
 
     public const string MetricsScrapeToken = "test-scrape-token-0123456789abcdef";
 
+    /// <summary>
+    /// The test app's write limits (Blog.Tests/Security): a short window, and more permits than the rest of the
+    /// suite spends from its one address (127.0.0.1) or on one account within it.
+    /// </summary>
+    public const int RateLimitPermits = 60;
+
+    public static readonly TimeSpan RateLimitWindow = TimeSpan.FromSeconds(6);
+
     public DistributedApplication App { get; private set; } = null!;
 
     /// <summary>The AppHost's Prometheus, on a free port so it never clashes with another run's 9090.</summary>
@@ -67,6 +75,20 @@ public class BlogAppFixture : IAsyncLifetime
                 .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "1000")
                 .WithEnvironment("Diagnostics__EnableFaultEndpoint", "true");
         }
+
+        var window = RateLimitWindow.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        var api = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "apiservice"));
+        foreach (var limit in new[] { "Registrations", "Posts", "Comments" })
+        {
+            api.WithEnvironment($"RateLimiting__{limit}__PermitLimit", RateLimitPermits.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .WithEnvironment($"RateLimiting__{limit}__Window", window);
+        }
+
+        // The tests' own address is a trusted proxy, so rate-limit tests can speak for other clients (X-Forwarded-For).
+        api.WithEnvironment("ForwardedHeaders__KnownProxies__0", "127.0.0.1")
+            .WithEnvironment("ForwardedHeaders__KnownProxies__1", "::1");
+        var web = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "webfrontend"));
+        web.WithEnvironment("Diagnostics__EnableInlineScriptProbe", "true");
 
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);

@@ -10,6 +10,9 @@ public sealed class BrowserSentryOptions
 {
     /// <summary>DSN for the browser SDK (a public value by design); empty leaves the SDK out of the page entirely.</summary>
     public string? BrowserDsn { get; set; }
+
+    /// <summary>Spotlight's envelope endpoint (set by the AppHost in local runs): the page policy lets the browser reach it in Development.</summary>
+    public string? SpotlightUrl { get; set; }
 }
 
 /// <summary>What the page hands the bundled browser SDK (Scripts/sentry.js) in a meta tag.</summary>

@@ -4,6 +4,10 @@
 import * as Sentry from "@sentry/browser";
 
 const meta = document.querySelector('meta[name="blog-sentry"]');
+// Session replay's compression worker is served by the app, next to this bundle (package.json builds it from
+// the SDK's own worker source). The SDK would otherwise start it from a blob: URL, which the page's
+// Content-Security-Policy (Security/ContentSecurityPolicy.cs) refuses: workers, like scripts, are the app's files.
+const replayWorkerUrl = new URL("sentry-replay-worker.js", document.currentScript.src).href;
 const settings = meta ? JSON.parse(meta.content) : null;
 
 if (settings && settings.dsn) {
@@ -16,7 +20,7 @@ if (settings && settings.dsn) {
       Sentry.browserTracingIntegration(),
       // Replays record only around an error, and never what people wrote or read: all text is masked,
       // all inputs too, and images and media are blocked.
-      Sentry.replayIntegration({ maskAllText: true, maskAllInputs: true, blockAllMedia: true }),
+      Sentry.replayIntegration({ maskAllText: true, maskAllInputs: true, blockAllMedia: true, workerUrl: replayWorkerUrl }),
     ],
     tracesSampleRate: 0.1,
     // Trace headers go to this app only: never to the Sentry host or any third party.
