@@ -4,16 +4,19 @@ using Blog.ApiService.Live;
 using Blog.ApiService.Posts;
 using Blog.ApiService.Users;
 using Blog.ServiceDefaults.Health;
+using Blog.ServiceDefaults.Timeouts;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRequestDeadline();
 builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.UseBlogProblemDetails();
+app.UseRequestDeadline();
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Timeouts;
 using Blog.Web.Api;
 using Blog.Web.Auth;
 using Blog.Web.Components;
@@ -7,6 +8,7 @@ using Blog.Web.Live;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRequestDeadline();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBlogApiClient();
 builder.Services.AddBlogWebAuth();
@@ -17,6 +19,7 @@ builder.Services.AddHostedService(services => services.GetRequiredService<LiveUp
 var app = builder.Build();
 
 app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseRequestDeadline();
 if (!app.Environment.IsDevelopment())
 {
     app.UseHsts();

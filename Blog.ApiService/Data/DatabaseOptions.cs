@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Blog.ApiService.Data;
+
+/// <summary>
+/// How long a request may spend on PostgreSQL, bound from <c>Database</c>. The defaults let a request that
+/// finds the database away give up after about 2 s (three attempts at most half a second apart) instead of
+/// waiting for it: EF's default retrying strategy (6 retries, up to 30 s apart) and Npgsql's 15 s connect and
+/// 30 s command timeouts together held requests for the whole of an outage.
+/// </summary>
+public sealed class DatabaseOptions : IValidatableObject
+{
+    public const string SectionName = "Database";
+
+    /// <summary>Opening a connection gives up after this long (a database that accepts TCP but does not answer).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>One command gives up after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Transient failures (connection refused or lost, server shutting down) are retried this many times.</summary>
+    [Range(0, 10)]
+    public int MaxRetryCount { get; set; } = 2;
+
+    /// <summary>The longest pause between two attempts; EF's back-off grows towards it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxRetryCount > 0 && MaxRetryDelay <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Database:MaxRetryDelay must be above zero when Database:MaxRetryCount is.",
+                [nameof(MaxRetryDelay)]);
+        }
+    }
+
+    /// <summary>The connection string with this connect timeout (whole seconds, as Npgsql counts them).</summary>
+    public string WithConnectTimeout(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Timeout = Seconds(ConnectTimeout) }.ConnectionString;
+
+    /// <summary>Bounded retries and command timeout, replacing the integration's unbounded defaults.</summary>
+    public void Apply(DbContextOptionsBuilder options) =>
+        options.UseNpgsql(npgsql =>
+        {
+            npgsql.CommandTimeout(Seconds(CommandTimeout));
+            if (MaxRetryCount > 0)
+            {
+                npgsql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorCodesToAdd: null);
+            }
+        });
+
+    private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
+}
