@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace Blog.ApiService.Data;
@@ -46,13 +47,23 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>Bounded retries and command timeout, replacing the integration's unbounded defaults.</summary>
     public void Apply(DbContextOptionsBuilder options) =>
         options.UseNpgsql(npgsql =>
-        {
-            npgsql.CommandTimeout(Seconds(CommandTimeout));
-            if (MaxRetryCount > 0)
             {
-                npgsql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorCodesToAdd: null);
-            }
-        });
+                npgsql.CommandTimeout(Seconds(CommandTimeout));
+                if (MaxRetryCount > 0)
+                {
+                    npgsql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorCodesToAdd: null);
+                }
+            })
+            // EF logs each failed command, connection, query and save as an error before throwing. The exception
+            // always reaches a caller that reports it once (a 500 through the exception handler, a 503 through the
+            // outage log, a failed start through the host), so these copies stay at Debug. Otherwise an empty
+            // database's first start shows two red errors (the migrations-history probe) and an outage writes
+            // several error events per request.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
 
     private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
 }

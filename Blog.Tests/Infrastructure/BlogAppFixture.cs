@@ -28,6 +28,12 @@ public class BlogAppFixture : IAsyncLifetime
     /// <summary>Every line the API process wrote to stdout/stderr since it started.</summary>
     public ConcurrentQueue<string> ApiOutput { get; } = new();
 
+    /// <summary>Every line the web frontend process wrote to stdout/stderr since it started.</summary>
+    public ConcurrentQueue<string> WebOutput { get; } = new();
+
+    /// <summary>When the whole app first reported healthy: what was logged before it is the clean start.</summary>
+    public DateTimeOffset HealthyAt { get; private set; }
+
     private readonly CancellationTokenSource _stopWatching = new();
 
     /// <summary>AppHost configuration on top of local infrastructure, for fixtures that need a different shape.</summary>
@@ -63,7 +69,9 @@ public class BlogAppFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("webfrontend", cts.Token);
-        WatchApiOutput();
+        HealthyAt = DateTimeOffset.UtcNow;
+        WatchOutput("apiservice", ApiOutput);
+        WatchOutput("webfrontend", WebOutput);
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource);
@@ -106,19 +114,19 @@ public class BlogAppFixture : IAsyncLifetime
         return found;
     }
 
-    private void WatchApiOutput()
+    private void WatchOutput(string resource, ConcurrentQueue<string> output)
     {
         var loggers = App.Services.GetRequiredService<ResourceLoggerService>();
-        var api = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "apiservice");
+        var watched = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
         _ = Task.Run(async () =>
         {
             try
             {
-                await foreach (var batch in loggers.WatchAsync(api).WithCancellation(_stopWatching.Token))
+                await foreach (var batch in loggers.WatchAsync(watched).WithCancellation(_stopWatching.Token))
                 {
                     foreach (var line in batch)
                     {
-                        ApiOutput.Enqueue(line.Content);
+                        output.Enqueue(line.Content);
                     }
                 }
             }
