@@ -13,8 +13,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBlogApiClient();
 builder.Services.AddBlogWebAuth();
 builder.Services.AddOptions<BrowserSentryOptions>().BindConfiguration("Sentry");
-builder.Services.AddSingleton<LiveUpdates>();
-builder.Services.AddHostedService(services => services.GetRequiredService<LiveUpdates>());
+builder.Services.AddLiveUpdates();
 
 var app = builder.Build();
 

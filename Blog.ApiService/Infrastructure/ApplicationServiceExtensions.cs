@@ -82,6 +82,7 @@ public static class ApplicationServiceExtensions
         services.AddBlogProblemDetails();
         services.AddSingleton<DatabaseOutageLog>();
         services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        services.AddExceptionHandler<MissingReferenceHandler>();
         builder.WebHostLimits();
         services.AddOpenApi();
         return builder;
