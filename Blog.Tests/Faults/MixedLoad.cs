@@ -34,10 +34,17 @@ public sealed class MixedLoad
 
     public ConcurrentBag<long> AcknowledgedPostIds { get; } = new();
 
+    /// <summary>Every Idempotency-Key a writer sent (each stands for one post, however often it was retried).</summary>
+    public ConcurrentBag<string> AttemptedKeys { get; } = new();
+
+    /// <summary>The writers' user ids, to find what they wrote.</summary>
+    public IReadOnlyList<long> WriterIds { get; private set; } = [];
+
     public static async Task<MixedLoad> StartAsync(Func<HttpClient> createClient, int writers, int readers)
     {
         var load = new MixedLoad();
         var users = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => ApiUser.RegisterAsync(createClient)));
+        load.WriterIds = [.. users.Select(u => u.Id)];
         var seed = (await users[0].CreatePostAsync("Read during faults")).GetProperty("id").GetInt64();
         foreach (var user in users)
         {
@@ -64,20 +71,37 @@ public sealed class MixedLoad
         await Task.WhenAll(_workers);
     }
 
+    /// <summary>
+    /// Each post is one logical write with its own Idempotency-Key; a write that got no answer or a refusal is
+    /// sent again with the same key until it is acknowledged, as a careful client would.
+    /// </summary>
     private async Task WriteAsync(ApiUser user)
     {
         var n = 0;
+        var key = $"load-{Guid.NewGuid():N}";
         while (!_stop.IsCancellationRequested)
         {
-            var outcome = await SendAsync("write", user.Client, () => new HttpRequestMessage(HttpMethod.Post, "/api/posts")
+            AttemptedKeys.Add(key);
+            var title = $"Under load {n}";
+            var outcome = await SendAsync("write", user.Client, () =>
             {
-                Content = JsonContent.Create(new { title = $"Under load {n++}", body = "Written while something breaks." }),
+                var request = new HttpRequestMessage(HttpMethod.Post, "/api/posts")
+                {
+                    Content = JsonContent.Create(new { title, body = "Written while something breaks." }),
+                };
+                request.Headers.Add("Idempotency-Key", key);
+                return request;
             }, async response =>
             {
                 var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
                 AcknowledgedPostIds.Add(id);
             });
-            if (!outcome.IsSuccess)
+            if (outcome.IsSuccess)
+            {
+                n++;
+                key = $"load-{Guid.NewGuid():N}";
+            }
+            else
             {
                 // Like a polite client: a refused write is retried after a pause, not in a tight loop.
                 await Pause(TimeSpan.FromMilliseconds(200));
@@ -125,6 +149,31 @@ public sealed class MixedLoad
 
         Outcomes.Enqueue(outcome);
         return outcome;
+    }
+
+    /// <summary>
+    /// Fails the test unless every acknowledged post is in PostgreSQL and no logical write (one key) became two
+    /// posts, however often it was retried.
+    /// </summary>
+    public async Task AssertNothingLostOrDuplicatedAsync(string connectionString)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(connectionString);
+        await db.OpenAsync();
+        var ids = AcknowledgedPostIds.Distinct().ToArray();
+        await using (var found = new Npgsql.NpgsqlCommand("SELECT count(*) FROM posts WHERE id = ANY(@ids)", db))
+        {
+            found.Parameters.AddWithValue("ids", ids);
+            Assert.Equal((long)ids.Length, (long)(await found.ExecuteScalarAsync())!);
+        }
+
+        await using var written = new Npgsql.NpgsqlCommand(
+            "SELECT count(*), count(DISTINCT idempotency_key) FROM posts WHERE author_id = ANY(@authors) AND idempotency_key IS NOT NULL", db);
+        written.Parameters.AddWithValue("authors", WriterIds.ToArray());
+        await using var reader = await written.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var (rows, keys) = (reader.GetInt64(0), reader.GetInt64(1));
+        Assert.Equal(keys, rows);
+        Assert.InRange(rows, ids.Length, AttemptedKeys.Distinct().Count());
     }
 
     private Task Pause(TimeSpan delay) => Task.Delay(delay, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Aspire.Hosting;
 using Blog.Tests.Infrastructure;
-using Npgsql;
 
 namespace Blog.Tests.Faults;
 
@@ -98,13 +97,7 @@ public sealed class PostgresOutageTests(BlogAppFixture fixture)
         Assert.True(alive.All(d => d < TimeSpan.FromMilliseconds(100)), $"{summary}: /alive was slow");
         Assert.True(recovery < TimeSpan.FromSeconds(5), summary);
 
-        // Nothing acknowledged was lost.
-        await using var db = new NpgsqlConnection(await fixture.GetConnectionStringAsync("blogdb"));
-        await db.OpenAsync();
-        await using var find = new NpgsqlCommand("SELECT count(*) FROM posts WHERE id = ANY(@ids)", db);
-        var ids = load.AcknowledgedPostIds.Distinct().ToArray();
-        find.Parameters.AddWithValue("ids", ids);
-        Assert.Equal((long)ids.Length, (long)(await find.ExecuteScalarAsync())!);
+        await load.AssertNothingLostOrDuplicatedAsync(await fixture.GetConnectionStringAsync("blogdb"));
     }
 
     /// <summary>
