@@ -57,6 +57,16 @@ public sealed class PostgresOutageTests(BlogAppFixture fixture)
             Assert.Equal("degraded", health.GetProperty("status").GetString());
             Assert.StartsWith("error", health.GetProperty("checks").GetProperty("database").GetString());
 
+            // A reader of the web frontend is told, within the deadline, with an id to quote.
+            using var web = fixture.CreateHttpClient("webfrontend");
+            web.Timeout = MixedLoad.ClientTimeout;
+            var pageStarted = Stopwatch.GetTimestamp();
+            var page = await web.GetStringAsync($"/posts/{long.MaxValue - Random.Shared.Next(1000)}");
+            var pageTime = Stopwatch.GetElapsedTime(pageStarted);
+            Assert.True(pageTime < Deadline, $"the page took {pageTime}");
+            Assert.Contains("not answering", page);
+            Assert.Contains("data-testid=\"request-id\"", page);
+
             // The outage lasts its full length whatever the checks above took: the load keeps running meanwhile.
             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), outageEnds);
             if (left > TimeSpan.Zero)
