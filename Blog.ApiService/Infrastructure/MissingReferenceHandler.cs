@@ -19,6 +19,7 @@ internal sealed class MissingReferenceHandler(IProblemDetailsService problems) :
         }
 
         http.Response.StatusCode = StatusCodes.Status409Conflict;
+        http.Answered();
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
