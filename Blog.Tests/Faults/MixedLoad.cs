@@ -43,19 +43,24 @@ public sealed class MixedLoad
     public static async Task<MixedLoad> StartAsync(Func<HttpClient> createClient, int writers, int readers)
     {
         var load = new MixedLoad();
-        var users = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => ApiUser.RegisterAsync(createClient)));
+        HttpClient Create()
+        {
+            var client = createClient();
+            client.Timeout = ClientTimeout;
+            return client;
+        }
+
+        var users = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => ApiUser.RegisterAsync(Create)));
         load.WriterIds = [.. users.Select(u => u.Id)];
         var seed = (await users[0].CreatePostAsync("Read during faults")).GetProperty("id").GetInt64();
         foreach (var user in users)
         {
-            user.Client.Timeout = ClientTimeout;
             load._workers.Add(Task.Run(() => load.WriteAsync(user)));
         }
 
         for (var i = 0; i < readers; i++)
         {
-            var client = createClient();
-            client.Timeout = ClientTimeout;
+            var client = Create();
             load._workers.Add(Task.Run(() => load.ReadAsync(client, seed)));
         }
 

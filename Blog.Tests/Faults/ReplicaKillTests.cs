@@ -35,8 +35,9 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
             load = await MixedLoad.StartAsync(() => fixture.CreateHttpClient("apiservice"), writers: 4, readers: 2);
             await WaitFor.ConditionAsync(() => Task.FromResult(load.AcknowledgedPostIds.Count >= 10), TimeSpan.FromSeconds(20), "writes before the kill");
 
-            using (var process = Process.GetProcessById(victim.Pid))
+            foreach (var pid in ProcessesOf(victim.ResourceId))
             {
+                using var process = Process.GetProcessById(pid);
                 process.Kill();
             }
 
@@ -96,9 +97,9 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
         await load.AssertNothingLostOrDuplicatedAsync(await fixture.GetConnectionStringAsync("blogdb"));
     }
 
-    private sealed record Replica(string ResourceId, int Pid);
+    private sealed record Replica(string ResourceId);
 
-    /// <summary>Both replicas, running (an earlier test of the collection may have stopped them), with their process ids.</summary>
+    /// <summary>Both replicas, running (an earlier test of the collection may have stopped them).</summary>
     private async Task<IReadOnlyList<Replica>> RunningReplicasAsync()
     {
         using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
@@ -115,36 +116,55 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
             }
         }
 
-        var replicas = new List<Replica>();
         foreach (var id in seen.Keys)
         {
-            if (seen[id].State?.Text != KnownResourceStates.Running)
-            {
-                await RestartAsync(id);
-            }
-
-            var snapshot = await fixture.App.ResourceNotifications.WaitForResourceAsync(id,
-                e => e.Snapshot.State?.Text == KnownResourceStates.Running && Pid(e.Snapshot) is not null, cts.Token);
-            replicas.Add(new Replica(id, Pid(snapshot.Snapshot)!.Value));
+            await RestartAsync(id);
         }
 
-        return replicas;
+        return [.. seen.Keys.Select(id => new Replica(id))];
     }
 
-    private static int? Pid(CustomResourceSnapshot snapshot) =>
-        snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
-        && int.TryParse(value.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    /// <summary>
+    /// The replica's processes, found by the instance id the orchestrator puts in each replica's environment
+    /// (<c>service.instance.id</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>): Linux's /proc, like the machines this runs on.
+    /// </summary>
+    private static List<int> ProcessesOf(string resourceId)
+    {
+        var pids = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
 
-    /// <summary>Starts a replica again once the orchestrator has seen it exit (killed or stopped).</summary>
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Any(v => IsInstance(v, resourceId)))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A process that exited meanwhile.
+            }
+        }
+
+        Assert.True(pids.Count > 0, $"no process found for {resourceId}");
+        return pids;
+    }
+
+    /// <summary>Makes sure a replica runs: waits for a stopped or killed one to be seen exited, then starts it.</summary>
     private async Task RestartAsync(string resourceId)
     {
         using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
-        await fixture.App.ResourceNotifications.WaitForResourceAsync(resourceId,
+        var current = await fixture.App.ResourceNotifications.WaitForResourceAsync(resourceId,
             e => e.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart"
-                 || (e.Snapshot.State?.Text == KnownResourceStates.Running && Pid(e.Snapshot) is { } pid && IsAlive(pid)), cts.Token);
-        if (fixture.App.ResourceNotifications.TryGetCurrentState(resourceId, out var state)
-            && state.Snapshot.State?.Text == KnownResourceStates.Running && Pid(state.Snapshot) is { } running && IsAlive(running))
+                 || (e.Snapshot.State?.Text == KnownResourceStates.Running && ProcessesAlive(resourceId)), cts.Token);
+        if (current.Snapshot.State?.Text == KnownResourceStates.Running)
         {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceId, cts.Token);
             return;
         }
 
@@ -153,14 +173,26 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceId, cts.Token);
     }
 
-    private static bool IsAlive(int pid)
+    /// <summary>The orchestrator names the instance by the replica's resource id or by its suffix.</summary>
+    private static bool IsInstance(string environmentEntry, string resourceId)
+    {
+        const string prefix = "OTEL_RESOURCE_ATTRIBUTES=";
+        if (!environmentEntry.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return environmentEntry[prefix.Length..].Split(',').Select(a => a.Split('=', 2)).Any(kv =>
+            kv is ["service.instance.id", var id] && id.Length > 0 && (id == resourceId || resourceId.EndsWith("-" + id, StringComparison.Ordinal)));
+    }
+
+    private static bool ProcessesAlive(string resourceId)
     {
         try
         {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
+            return ProcessesOf(resourceId).Count > 0;
         }
-        catch (ArgumentException)
+        catch (Xunit.Sdk.XunitException)
         {
             return false;
         }

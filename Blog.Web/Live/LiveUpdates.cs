@@ -46,7 +46,16 @@ public sealed partial class LiveUpdates : BackgroundService
             }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or InvalidOperationException or JsonException)
             {
-                Disconnected(logger, ex.GetType().Name);
+                // One warning when the feed goes; the attempts that follow while the API is away are Debug.
+                if (failures == 0)
+                {
+                    Disconnected(logger, ex.GetType().Name);
+                }
+                else
+                {
+                    ReconnectFailed(logger, failures, ex.GetType().Name);
+                }
+
                 failures++;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -114,4 +123,7 @@ public sealed partial class LiveUpdates : BackgroundService
 
     [LoggerMessage(EventId = 5101, EventName = "live.feed_lost", Level = LogLevel.Warning, Message = "Lost the API's live feed ({error}); reconnecting")]
     private static partial void Disconnected(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5102, EventName = "live.feed_reconnect_failed", Level = LogLevel.Debug, Message = "Reconnecting to the API's live feed failed ({attempts} attempts, {error})")]
+    private static partial void ReconnectFailed(ILogger logger, int attempts, string error);
 }
