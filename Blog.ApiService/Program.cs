@@ -5,17 +5,20 @@ using Blog.ApiService.Posts;
 using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Blog.ServiceDefaults.Health;
+using Blog.ServiceDefaults.Timeouts;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRequestDeadline();
 builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.UseClientAddresses();
 app.UseBlogProblemDetails();
+app.UseRequestDeadline();
 app.UseWebSockets();
 app.UseAuthentication();
 // After authentication (limits count per account), before authorization (anonymous attempts count per address).

@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.Timeouts;
 using Blog.Web.Api;
 using Blog.Web.Auth;
 using Blog.Web.Components;
@@ -8,19 +9,20 @@ using Blog.Web.Security;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRequestDeadline();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBrowserSecurity();
 builder.Services.AddBlogApiClient();
 builder.Services.AddClientAddressForwarding();
 builder.Services.AddBlogWebAuth();
 builder.Services.AddOptions<BrowserSentryOptions>().BindConfiguration("Sentry");
-builder.Services.AddSingleton<LiveUpdates>();
-builder.Services.AddHostedService(services => services.GetRequiredService<LiveUpdates>());
+builder.Services.AddLiveUpdates();
 
 var app = builder.Build();
 
 app.UseBrowserSecurity();
 app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseRequestDeadline();
 
 app.UseAuthentication();
 app.UseAuthorization();

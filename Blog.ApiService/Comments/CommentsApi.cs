@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Blog.ApiService.Data;
+using Blog.ApiService.Infrastructure;
 using Blog.ApiService.Live;
 using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Blog.ApiService.Comments;
@@ -38,7 +40,8 @@ public static class CommentsApi
 
     public static async Task<Results<Created<CommentResponse>, ValidationProblem, NotFound>> CreateComment(
         long postId, CommentRequest request, ClaimsPrincipal principal, BlogDbContext db, LiveFeed live,
-        CommentsLog log, TimeProvider clock, CancellationToken ct)
+        CommentsLog log, TimeProvider clock, CancellationToken ct,
+        [FromHeader(Name = IdempotencyKey.HeaderName)] string? idempotencyKey = null)
     {
         if (string.IsNullOrWhiteSpace(request.Body) || request.Body.Length > Comment.BodyMaxLength)
         {
@@ -48,15 +51,37 @@ public static class CommentsApi
             });
         }
 
+        if (IdempotencyKey.Validate(idempotencyKey) is { } keyErrors)
+        {
+            return TypedResults.ValidationProblem(keyErrors);
+        }
+
         if (!await db.Posts.AnyAsync(p => p.Id == postId, ct))
         {
             return TypedResults.NotFound();
         }
 
         var userId = principal.UserId();
-        var comment = new Comment { PostId = postId, AuthorId = userId, Body = request.Body, CreatedAt = clock.GetUtcNow() };
+        if (idempotencyKey is not null && await FindByKeyAsync(db, userId, idempotencyKey, ct) is { } earlier)
+        {
+            return TypedResults.Created($"/api/posts/{earlier.PostId}/comments/{earlier.Id}", earlier);
+        }
+
+        var comment = new Comment
+        {
+            PostId = postId, AuthorId = userId, Body = request.Body, CreatedAt = clock.GetUtcNow(), IdempotencyKey = idempotencyKey,
+        };
         db.Comments.Add(comment);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (idempotencyKey is not null && ex.IsUniqueViolation())
+        {
+            // The same key's first attempt committed meanwhile; the first write is the answer.
+            var first = (await FindByKeyAsync(db, userId, idempotencyKey, ct))!;
+            return TypedResults.Created($"/api/posts/{first.PostId}/comments/{first.Id}", first);
+        }
 
         log.Created(comment.Id, postId, userId);
         await live.PublishAsync(LiveEvent.CommentCreated(postId, comment.Id, userId), ct);
@@ -65,6 +90,11 @@ public static class CommentsApi
         return TypedResults.Created($"/api/posts/{postId}/comments/{comment.Id}",
             new CommentResponse(comment.Id, postId, userId, authorName, comment.Body, comment.CreatedAt));
     }
+
+    private static Task<CommentResponse?> FindByKeyAsync(BlogDbContext db, long userId, string key, CancellationToken ct) =>
+        db.Comments.AsNoTracking().Where(c => c.AuthorId == userId && c.IdempotencyKey == key)
+            .Select(c => new CommentResponse(c.Id, c.PostId, c.AuthorId, c.Author!.DisplayName, c.Body, c.CreatedAt))
+            .SingleOrDefaultAsync(ct);
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteComment(
         long id, ClaimsPrincipal principal, BlogDbContext db, CommentsLog log, CancellationToken ct)

@@ -13,6 +13,9 @@ public sealed class Comment
     public User? Author { get; set; }
     public required string Body { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The creating request's Idempotency-Key, unique per author, so a retried create finds its first write.</summary>
+    public string? IdempotencyKey { get; set; }
 }
 
 internal sealed class CommentConfiguration : IEntityTypeConfiguration<Comment>
@@ -26,5 +29,7 @@ internal sealed class CommentConfiguration : IEntityTypeConfiguration<Comment>
         // A post's comments, oldest first.
         comment.HasIndex(c => new { c.PostId, c.CreatedAt, c.Id });
         comment.HasIndex(c => c.AuthorId);
+        comment.Property(c => c.IdempotencyKey).HasMaxLength(Infrastructure.IdempotencyKey.MaxLength);
+        comment.HasIndex(c => new { c.AuthorId, c.IdempotencyKey }).IsUnique();
     }
 }

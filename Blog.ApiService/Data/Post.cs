@@ -17,6 +17,9 @@ public sealed class Post
     public required string Body { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The creating request's Idempotency-Key, unique per author, so a retried create finds its first write.</summary>
+    public string? IdempotencyKey { get; set; }
 }
 
 internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
@@ -31,5 +34,7 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         // Serves the newest-first list; Id breaks ties between posts created in the same instant.
         post.HasIndex(p => new { p.CreatedAt, p.Id }).IsDescending();
         post.HasIndex(p => p.AuthorId);
+        post.Property(p => p.IdempotencyKey).HasMaxLength(Infrastructure.IdempotencyKey.MaxLength);
+        post.HasIndex(p => new { p.AuthorId, p.IdempotencyKey }).IsUnique();
     }
 }

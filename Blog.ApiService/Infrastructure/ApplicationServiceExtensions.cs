@@ -22,9 +22,19 @@ public static class ApplicationServiceExtensions
 
         // The integrations' own health checks are replaced by "database" and "redis" below, which also
         // feed /api/health with a timeout each.
+        // Retries and timeouts bounded by DatabaseOptions (the integration's own retry waits out whole outages).
+        var database = builder.AddDatabaseOptions();
         builder.AddNpgsqlDbContext<BlogDbContext>("blogdb",
-            settings => settings.DisableHealthChecks = true,
-            options => options.UseBlogConventions());
+            settings =>
+            {
+                settings.DisableHealthChecks = true;
+                settings.DisableRetry = true;
+                if (settings.ConnectionString is { Length: > 0 } connectionString)
+                {
+                    settings.ConnectionString = database.WithConnectTimeout(connectionString);
+                }
+            },
+            options => database.Apply(options.UseBlogConventions()));
         services.AddMigrations<BlogDbContext>();
 
         // Fail fast while Redis is away instead of queueing commands for seconds: every Redis use here
@@ -72,9 +82,20 @@ public static class ApplicationServiceExtensions
 
         services.AddWriteRateLimits();
         services.AddBlogProblemDetails();
+        services.AddSingleton<DatabaseOutageLog>();
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        services.AddExceptionHandler<MissingReferenceHandler>();
         builder.WebHostLimits();
         services.AddOpenApi();
         return builder;
+    }
+
+    /// <summary>Validated on start like every options class; read once here because the DbContext pool is built from it.</summary>
+    private static DatabaseOptions AddDatabaseOptions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        return builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
     }
 
     private static void WebHostLimits(this IHostApplicationBuilder builder) =>

@@ -15,7 +15,8 @@ public static class LiveApi
 
     public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/live", Connect).WithTags("Live");
+        // A feed connection lives as long as its client: the request deadline is for requests that answer.
+        app.MapGet("/api/live", Connect).WithTags("Live").DisableRequestTimeout();
         return app;
     }
 

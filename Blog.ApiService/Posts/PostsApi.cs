@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Blog.ApiService.Data;
+using Blog.ApiService.Infrastructure;
 using Blog.ApiService.Live;
 using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Blog.ApiService.Posts;
@@ -59,14 +61,20 @@ public static class PostsApi
 
     public static async Task<Results<Created<PostDetail>, ValidationProblem>> CreatePost(
         PostRequest request, ClaimsPrincipal principal, BlogDbContext db, PostCache cache, LiveFeed live,
-        PostsLog log, TimeProvider clock, CancellationToken ct)
+        PostsLog log, TimeProvider clock, CancellationToken ct,
+        [FromHeader(Name = IdempotencyKey.HeaderName)] string? idempotencyKey = null)
     {
-        if (Validate(request) is { } errors)
+        if ((Validate(request) ?? IdempotencyKey.Validate(idempotencyKey)) is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
         var userId = principal.UserId();
+        if (idempotencyKey is not null && await FindByKeyAsync(db, userId, idempotencyKey, ct) is { } earlier)
+        {
+            return TypedResults.Created($"/api/posts/{earlier.Id}", earlier);
+        }
+
         var now = clock.GetUtcNow();
         var post = new Post
         {
@@ -76,9 +84,20 @@ public static class PostsApi
             Body = request.Body!,
             CreatedAt = now,
             UpdatedAt = now,
+            IdempotencyKey = idempotencyKey,
         };
         db.Posts.Add(post);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (idempotencyKey is not null && ex.IsUniqueViolation())
+        {
+            // The same key's first attempt committed meanwhile: a retry that overtook it, or EF retrying a
+            // commit whose acknowledgement was lost. Either way the first write is the answer.
+            var first = (await FindByKeyAsync(db, userId, idempotencyKey, ct))!;
+            return TypedResults.Created($"/api/posts/{first.Id}", first);
+        }
 
         log.Created(post.Id, userId, post.Title);
         await cache.InvalidatePostAsync(post.Id, ct);
@@ -141,6 +160,11 @@ public static class PostsApi
 
     private static Task<PostDetail?> LoadDetailAsync(BlogDbContext db, long id, CancellationToken ct) =>
         db.Posts.AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new PostDetail(p.Id, p.Slug, p.Title, p.Body, p.AuthorId, p.Author!.DisplayName, p.CreatedAt, p.UpdatedAt))
+            .SingleOrDefaultAsync(ct);
+
+    private static async Task<PostDetail?> FindByKeyAsync(BlogDbContext db, long userId, string key, CancellationToken ct) =>
+        await db.Posts.AsNoTracking().Where(p => p.AuthorId == userId && p.IdempotencyKey == key)
             .Select(p => new PostDetail(p.Id, p.Slug, p.Title, p.Body, p.AuthorId, p.Author!.DisplayName, p.CreatedAt, p.UpdatedAt))
             .SingleOrDefaultAsync(ct);
 

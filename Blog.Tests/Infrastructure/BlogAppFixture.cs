@@ -44,6 +44,9 @@ public class BlogAppFixture : IAsyncLifetime
     /// <summary>Every line the web frontend process wrote to stdout/stderr since it started.</summary>
     public ConcurrentQueue<string> WebOutput { get; } = new();
 
+    /// <summary>When the whole app first reported healthy: what was logged before it is the clean start.</summary>
+    public DateTimeOffset HealthyAt { get; private set; }
+
     private readonly CancellationTokenSource _stopWatching = new();
 
     /// <summary>AppHost configuration on top of local infrastructure, for fixtures that need a different shape.</summary>
@@ -94,6 +97,7 @@ public class BlogAppFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("webfrontend", cts.Token);
+        HealthyAt = DateTimeOffset.UtcNow;
         WatchOutput("apiservice", ApiOutput);
         WatchOutput("webfrontend", WebOutput);
     }

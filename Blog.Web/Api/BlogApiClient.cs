@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Blog.ServiceDefaults.RequestIds;
+using Blog.ServiceDefaults.Timeouts;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace Blog.Web.Api;
 
@@ -9,7 +13,7 @@ namespace Blog.Web.Api;
 /// from ServiceDefaults). Calls that act for a user take the API token, which lives only in the server-side
 /// auth cookie. Failures come back as <see cref="ApiProblem"/> carrying the API's request id.
 /// </summary>
-public sealed class BlogApiClient(HttpClient http, ILogger<BlogApiClient> logger)
+public sealed class BlogApiClient(HttpClient http, IHttpContextAccessor accessor, ILogger<BlogApiClient> logger)
 {
     public Task<ApiResult<PostPage>> GetPostsAsync(int page = 1, CancellationToken ct = default) =>
         SendAsync<PostPage>(HttpMethod.Get, $"/api/posts?page={page}", null, null, ct);
@@ -51,6 +55,13 @@ public sealed class BlogApiClient(HttpClient http, ILogger<BlogApiClient> logger
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        // A call from an interactive page has no HTTP request whose id it could forward; it gets its own, so
+        // the "not answering" message can always quote an id (the API keeps a caller's safe id as its own).
+        if (accessor.HttpContext is null)
+        {
+            request.Headers.TryAddWithoutValidation(RequestIdMiddleware.HeaderName, RequestIdMiddleware.NewId());
+        }
+
         try
         {
             using var response = await http.SendAsync(request, ct);
@@ -64,8 +75,9 @@ public sealed class BlogApiClient(HttpClient http, ILogger<BlogApiClient> logger
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException
                                    || (ex is TaskCanceledException && !ct.IsCancellationRequested))
         {
-            ApiLog.Unavailable(logger, method.Method, path.Split('?')[0], ex.GetType().Name);
-            return ApiResult<T>.Failure(ApiProblem.Unavailable(response: null));
+            var requestId = request.Headers.TryGetValues(RequestIdMiddleware.HeaderName, out var ids) ? ids.FirstOrDefault() : null;
+            ApiLog.Unavailable(logger, method.Method, path.Split('?')[0], ex.GetType().Name, requestId);
+            return ApiResult<T>.Failure(ApiProblem.Unavailable(response: null) with { RequestId = requestId });
         }
     }
 }
@@ -121,8 +133,30 @@ public sealed record TokenInfo(string AccessToken, DateTimeOffset ExpiresAt);
 internal static partial class ApiLog
 {
     [LoggerMessage(EventId = 5000, EventName = "api.unavailable", Level = LogLevel.Warning,
-        Message = "The API did not answer {method} {path} ({error})")]
-    public static partial void Unavailable(ILogger logger, string method, string path, string error);
+        Message = "The API did not answer {method} {path} ({error}), request {api_request_id}")]
+    public static partial void Unavailable(ILogger logger, string method, string path, string error, string? api_request_id);
+}
+
+/// <summary>How long one page may spend on one API call, derived from the web frontend's own request deadline.</summary>
+public static class ApiCallBudget
+{
+    /// <summary>
+    /// A page makes at most two API calls in a row, so each gets under half the deadline: 40 % in all
+    /// (4 s of the default 10 s), one attempt of 30 %, and a single quick retry, of reads only. Retry-After
+    /// is not waited for: the page says "not answering" at once instead.
+    /// </summary>
+    public static void Apply(HttpStandardResilienceOptions options, TimeSpan deadline)
+    {
+        options.TotalRequestTimeout.Timeout = deadline * 0.4;
+        options.AttemptTimeout.Timeout = deadline * 0.3;
+        options.Retry.MaxRetryAttempts = 1;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        options.Retry.ShouldRetryAfterHeader = false;
+        options.Retry.DisableForUnsafeHttpMethods();
+        options.CircuitBreaker.SamplingDuration = Max(options.CircuitBreaker.SamplingDuration, options.AttemptTimeout.Timeout * 2);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
 public static class BlogApiClientExtensions
@@ -132,7 +166,16 @@ public static class BlogApiClientExtensions
     public static IServiceCollection AddBlogApiClient(this IServiceCollection services)
     {
         // "https+http://" lets service discovery prefer the API's https endpoint and fall back to http.
-        services.AddHttpClient<BlogApiClient>(client => client.BaseAddress = new Uri($"https+http://{ApiServiceName}"));
+#pragma warning disable EXTEXP0001
+        services.AddHttpClient<BlogApiClient>(client => client.BaseAddress = new Uri($"https+http://{ApiServiceName}"))
+            // The defaults' standard handler waits up to 30 s and retries every method; a page must answer within
+            // the request deadline, and a retried POST could write twice. RemoveAllResilienceHandlers is the
+            // package's documented way to replace them (marked experimental, EXTEXP0001).
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler()
+            .Configure((options, services) => ApiCallBudget.Apply(options,
+                services.GetRequiredService<IOptions<RequestDeadlineOptions>>().Value.Timeout));
+#pragma warning restore EXTEXP0001
         return services;
     }
 }

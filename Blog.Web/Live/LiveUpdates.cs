@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Blog.ServiceDefaults.Metrics;
 
 namespace Blog.Web.Live;
 
@@ -10,12 +12,27 @@ public sealed record LiveEvent(string Type, long PostId, long? CommentId, string
 /// Keeps one WebSocket to the API's live feed for the whole web server and re-publishes its events to the
 /// open pages (circuits), which refresh what they show. Reconnects with a short back-off when the API goes.
 /// </summary>
-public sealed partial class LiveUpdates(IConfiguration configuration, ILogger<LiveUpdates> logger) : BackgroundService
+public sealed partial class LiveUpdates : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
+    private readonly IConfiguration configuration;
+    private readonly ILogger<LiveUpdates> logger;
+
+    public LiveUpdates(IConfiguration configuration, ILogger<LiveUpdates> logger, IMeterFactory meterFactory)
+    {
+        this.configuration = configuration;
+        this.logger = logger;
+        // Connected circuits listening now: it must fall back when tabs close, or something keeps pages alive.
+        meterFactory.Create(BlogMetrics.MeterName).CreateObservableGauge("live_feed_subscriptions", () => Subscriptions,
+            description: "Connected circuits listening to the live feed");
+    }
+
     public event Func<LiveEvent, Task>? Received;
+
+    /// <summary>How many listeners the feed has (one per connected circuit with a live page).</summary>
+    public int Subscriptions => Received?.GetInvocationList().Length ?? 0;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,7 +46,16 @@ public sealed partial class LiveUpdates(IConfiguration configuration, ILogger<Li
             }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or InvalidOperationException or JsonException)
             {
-                Disconnected(logger, ex.GetType().Name);
+                // One warning when the feed goes; the attempts that follow while the API is away are Debug.
+                if (failures == 0)
+                {
+                    Disconnected(logger, ex.GetType().Name);
+                }
+                else
+                {
+                    ReconnectFailed(logger, failures, ex.GetType().Name);
+                }
+
                 failures++;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,4 +123,7 @@ public sealed partial class LiveUpdates(IConfiguration configuration, ILogger<Li
 
     [LoggerMessage(EventId = 5101, EventName = "live.feed_lost", Level = LogLevel.Warning, Message = "Lost the API's live feed ({error}); reconnecting")]
     private static partial void Disconnected(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5102, EventName = "live.feed_reconnect_failed", Level = LogLevel.Debug, Message = "Reconnecting to the API's live feed failed ({attempts} attempts, {error})")]
+    private static partial void ReconnectFailed(ILogger logger, int attempts, string error);
 }

@@ -45,6 +45,11 @@ namespace Blog.ApiService.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("idempotency_key");
+
                     b.Property<long>("PostId")
                         .HasColumnType("bigint")
                         .HasColumnName("post_id");
@@ -54,6 +59,10 @@ namespace Blog.ApiService.Data.Migrations
 
                     b.HasIndex("AuthorId")
                         .HasDatabaseName("ix_comments_author_id");
+
+                    b.HasIndex("AuthorId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_comments_author_id_idempotency_key");
 
                     b.HasIndex("PostId", "CreatedAt", "Id")
                         .HasDatabaseName("ix_comments_post_id_created_at_id");
@@ -84,6 +93,11 @@ namespace Blog.ApiService.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("idempotency_key");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(80)
@@ -105,6 +119,10 @@ namespace Blog.ApiService.Data.Migrations
 
                     b.HasIndex("AuthorId")
                         .HasDatabaseName("ix_posts_author_id");
+
+                    b.HasIndex("AuthorId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_posts_author_id_idempotency_key");
 
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending()
