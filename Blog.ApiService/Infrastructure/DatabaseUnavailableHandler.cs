@@ -24,7 +24,6 @@ internal sealed partial class DatabaseUnavailableHandler(
 
         outageLog.Refused(exception);
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        http.Answered();
         http.Response.Headers.RetryAfter = ((int)RequestDeadlineOptions.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

@@ -19,7 +19,6 @@ internal sealed class MissingReferenceHandler(IProblemDetailsService problems) :
         }
 
         http.Response.StatusCode = StatusCodes.Status409Conflict;
-        http.Answered();
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,

@@ -32,17 +32,6 @@ public static class ProblemDetailsExtensions
         return app;
     }
 
-    /// <summary>
-    /// Marks an exception an <see cref="IExceptionHandler"/> answered as an expected outcome (bad input, the
-    /// database away): Sentry's middleware reports every exception left in <see cref="IExceptionHandlerFeature"/>
-    /// as an error event, which would turn each malformed request, and each request refused during an outage,
-    /// into one. The handler has already logged what is worth logging.
-    /// </summary>
-    public static void Answered(this HttpContext http)
-    {
-        http.Features.Set<IExceptionHandlerFeature>(null);
-        http.Features.Set<IExceptionHandlerPathFeature>(null);
-    }
 
     public static bool IsUniqueViolation(this DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
@@ -63,7 +52,6 @@ public static class ProblemDetailsExtensions
                 _ => ("Malformed request", "The request could not be read: check that the body is valid JSON and the parameters have the right types."),
             };
             http.Response.StatusCode = bad.StatusCode;
-            http.Answered();
             return await problems.TryWriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,

@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using Blog.ServiceDefaults.Health;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -15,8 +17,10 @@ public sealed class DependencyHealthTests
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeHealthChecks _checks = new();
 
+    private readonly HealthStatusGauge _gauge = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
     private DependencyHealth Health() =>
-        new(_checks, Options.Create(new HealthOptions { CacheDuration = CacheDuration }), _clock, NullLogger<DependencyHealth>.Instance);
+        new(_checks, Options.Create(new HealthOptions { CacheDuration = CacheDuration }), _clock, _gauge, NullLogger<DependencyHealth>.Instance);
 
     [Fact]
     public async Task All_dependencies_healthy_is_ok_with_each_check_ok()
@@ -118,7 +122,7 @@ public sealed class DependencyHealthTests
     {
         _checks.Add("database", _ => Healthy());
         var health = new DependencyHealth(_checks, Options.Create(new HealthOptions { CacheDuration = TimeSpan.Zero }), _clock,
-            NullLogger<DependencyHealth>.Instance);
+            _gauge, NullLogger<DependencyHealth>.Instance);
 
         await health.GetAsync(CancellationToken.None);
         await health.GetAsync(CancellationToken.None);

@@ -10,7 +10,7 @@ namespace Blog.Tests.Unit.Metrics;
 public sealed class EndpointLabelTests
 {
     /// <summary>The one call of the code under test.</summary>
-    private static string Label(HttpContext context) => HttpMetricsMiddleware.EndpointLabel(context);
+    private static string Label(HttpContext context) => EndpointLabel.For(context);
 
     private static RouteEndpoint Route(string template) =>
         new(_ => Task.CompletedTask, RoutePatternFactory.Parse(template), order: 0, EndpointMetadataCollection.Empty, template);
