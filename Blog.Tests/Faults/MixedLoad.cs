@@ -162,7 +162,8 @@ public sealed class MixedLoad
     /// </summary>
     public async Task AssertNothingLostOrDuplicatedAsync(string connectionString)
     {
-        await using var db = new Npgsql.NpgsqlConnection(connectionString);
+        // Unpooled: a pooled connection of this process may date from before a PostgreSQL restart.
+        await using var db = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await db.OpenAsync();
         var ids = AcknowledgedPostIds.Distinct().ToArray();
         await using (var found = new Npgsql.NpgsqlCommand("SELECT count(*) FROM posts WHERE id = ANY(@ids)", db))

@@ -19,11 +19,10 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
     [Fact]
     public async Task Killing_one_of_two_replicas_under_load_loses_no_acknowledged_write_and_live_clients_reconnect_to_the_other()
     {
-        var replicas = await RunningReplicasAsync();
+        await BothReplicasRunningAsync();
         var apiBase = fixture.App.GetEndpoint("apiservice", "http");
         var clients = new List<LiveClient>();
         MixedLoad? load = null;
-        var victim = replicas[0];
         try
         {
             for (var attempt = 0; attempt < 20 && clients.Select(c => c.Instance).Distinct().Count() < 2; attempt++)
@@ -35,13 +34,10 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
             load = await MixedLoad.StartAsync(() => fixture.CreateHttpClient("apiservice"), writers: 4, readers: 2);
             await WaitFor.ConditionAsync(() => Task.FromResult(load.AcknowledgedPostIds.Count >= 10), TimeSpan.FromSeconds(20), "writes before the kill");
 
-            foreach (var pid in ProcessesOf(victim.ResourceId))
-            {
-                using var process = Process.GetProcessById(pid);
-                process.Kill();
-            }
-
+            KillOneApiProcess();
+            await ExitedReplicaAsync();
             var killedAt = load.AcknowledgedPostIds.Count;
+
             // The clients of the dead replica lose their connection without a close frame.
             var orphaned = new List<LiveClient>();
             foreach (var client in clients)
@@ -56,8 +52,8 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
             await WaitFor.ConditionAsync(() => Task.FromResult(load.AcknowledgedPostIds.Count >= killedAt + 20), TimeSpan.FromSeconds(30),
                 "writes to continue on the surviving replica");
 
-            // Reconnecting lands on the survivor (a connection attempt the proxy sends to the dead one fails fast),
-            // and the reconnected client hears new posts.
+            // Reconnecting lands on the survivor (an attempt the proxy sends to the dead one fails fast),
+            // and the reconnected client hears the posts the load is still writing.
             LiveClient? reconnected = null;
             await WaitFor.ConditionAsync(async () =>
             {
@@ -72,7 +68,6 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
                 }
             }, TimeSpan.FromSeconds(15), "a live client to reconnect");
             clients.Add(reconnected!);
-            // The load is still writing: the reconnected client hears its posts.
             await reconnected!.WaitForAsync(m => m.GetProperty("type").GetString() == "post.created", EventTimeout);
         }
         finally
@@ -87,7 +82,7 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
                 await client.DisposeAsync();
             }
 
-            await RestartAsync(victim.ResourceId);
+            await BothReplicasRunningAsync();
         }
 
         var outcomes = load.Outcomes.ToList();
@@ -97,40 +92,63 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
         await load.AssertNothingLostOrDuplicatedAsync(await fixture.GetConnectionStringAsync("blogdb"));
     }
 
-    private sealed record Replica(string ResourceId);
-
-    /// <summary>Both replicas, running (an earlier test of the collection may have stopped them).</summary>
-    private async Task<IReadOnlyList<Replica>> RunningReplicasAsync()
+    /// <summary>The replicas' resource ids, as the orchestrator names them.</summary>
+    private async Task<List<string>> ReplicaIdsAsync()
     {
-        using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
-        var seen = new Dictionary<string, CustomResourceSnapshot>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new HashSet<string>();
         await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(cts.Token))
         {
-            if (change.Resource.Name == "apiservice")
+            if (change.Resource.Name == "apiservice" && seen.Add(change.ResourceId) && seen.Count == 2)
             {
-                seen[change.ResourceId] = change.Snapshot;
-                if (seen.Count == 2)
-                {
-                    break;
-                }
+                break;
             }
         }
 
-        foreach (var id in seen.Keys)
+        return [.. seen];
+    }
+
+    /// <summary>Starts whichever replica is not running (an earlier test of the collection may have stopped them, this one kills one).</summary>
+    private async Task BothReplicasRunningAsync()
+    {
+        foreach (var id in await ReplicaIdsAsync())
         {
-            await RestartAsync(id);
+            using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
+            var current = await fixture.App.ResourceNotifications.WaitForResourceAsync(id,
+                e => e.Snapshot.State?.Text is "Running" or "Exited" or "Finished" or "FailedToStart", cts.Token);
+            if (current.Snapshot.State?.Text != KnownResourceStates.Running)
+            {
+                var start = await fixture.App.ResourceCommands.ExecuteCommandAsync(id, KnownResourceCommands.StartCommand, cts.Token);
+                Assert.True(start.Success, start.Message);
+            }
+
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(id, cts.Token);
+        }
+    }
+
+    /// <summary>The replica the orchestrator saw exit after the kill.</summary>
+    private async Task<string> ExitedReplicaAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(cts.Token))
+        {
+            if (change.Resource.Name == "apiservice" && change.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart")
+            {
+                return change.ResourceId;
+            }
         }
 
-        return [.. seen.Keys.Select(id => new Replica(id))];
+        throw new TimeoutException("no API replica was seen to exit");
     }
 
     /// <summary>
-    /// The replica's processes, found by the instance id the orchestrator puts in each replica's environment
-    /// (<c>service.instance.id</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>): Linux's /proc, like the machines this runs on.
+    /// SIGKILLs one API replica: the processes whose environment names the service <c>apiservice</c> (the
+    /// orchestrator's OTEL_SERVICE_NAME), taking one that is not a child of another (a launcher) and its children.
+    /// Linux's /proc, like the machines this runs on.
     /// </summary>
-    private static List<int> ProcessesOf(string resourceId)
+    private static void KillOneApiProcess()
     {
-        var pids = new List<int>();
+        var api = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
@@ -140,9 +158,11 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
 
             try
             {
-                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Any(v => IsInstance(v, resourceId)))
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains("OTEL_SERVICE_NAME=apiservice"))
                 {
-                    pids.Add(pid);
+                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                    var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    api[pid] = parent;
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -151,50 +171,13 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
             }
         }
 
-        Assert.True(pids.Count > 0, $"no process found for {resourceId}");
-        return pids;
-    }
-
-    /// <summary>Makes sure a replica runs: waits for a stopped or killed one to be seen exited, then starts it.</summary>
-    private async Task RestartAsync(string resourceId)
-    {
-        using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
-        var current = await fixture.App.ResourceNotifications.WaitForResourceAsync(resourceId,
-            e => e.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart"
-                 || (e.Snapshot.State?.Text == KnownResourceStates.Running && ProcessesAlive(resourceId)), cts.Token);
-        if (current.Snapshot.State?.Text == KnownResourceStates.Running)
+        var roots = api.Keys.Where(pid => !api.ContainsKey(api[pid])).Order().ToList();
+        Assert.True(roots.Count >= 2, $"expected two API replica processes, found {roots.Count}");
+        var victim = roots[0];
+        foreach (var pid in api.Keys.Where(pid => pid == victim || api[pid] == victim))
         {
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceId, cts.Token);
-            return;
-        }
-
-        var start = await fixture.App.ResourceCommands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, cts.Token);
-        Assert.True(start.Success, start.Message);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resourceId, cts.Token);
-    }
-
-    /// <summary>The orchestrator names the instance by the replica's resource id or by its suffix.</summary>
-    private static bool IsInstance(string environmentEntry, string resourceId)
-    {
-        const string prefix = "OTEL_RESOURCE_ATTRIBUTES=";
-        if (!environmentEntry.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        return environmentEntry[prefix.Length..].Split(',').Select(a => a.Split('=', 2)).Any(kv =>
-            kv is ["service.instance.id", var id] && id.Length > 0 && (id == resourceId || resourceId.EndsWith("-" + id, StringComparison.Ordinal)));
-    }
-
-    private static bool ProcessesAlive(string resourceId)
-    {
-        try
-        {
-            return ProcessesOf(resourceId).Count > 0;
-        }
-        catch (Xunit.Sdk.XunitException)
-        {
-            return false;
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
         }
     }
 }
