@@ -84,7 +84,7 @@ public static partial class Extensions
         {
             // One HTTP request meter is the contract (BlogMetrics: http_requests_total, http_request_duration_seconds);
             // ASP.NET Core's hosting and routing meters would count the same requests again, differently
-            // (docs/decisions/0005-observability-cost.md). Its per-connection, exception and rate-limiting meters stay.
+            // (docs/decisions/0007-observability-cost.md). Its per-connection, exception and rate-limiting meters stay.
             metrics
                 .AddMeter(BlogMetrics.MeterName)
                 .AddMeter("Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting")

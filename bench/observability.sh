@@ -11,7 +11,9 @@
 #   bench/observability.sh
 # Knobs: BENCH_ROUNDS (default 2), BENCH_DURATION (wrk -d, default 10s), BENCH_CONNECTIONS (wrk -c,
 # default 32), BENCH_CONFIGS (space-separated subset of: baseline off deployed development logs otel
-# sentry metrics; default all, in that order).
+# sentry metrics; default all, in that order), BENCH_PROFILE=1 (also records a dotnet-trace thread-time
+# profile of each API run and writes where its CPU went, per pillar, to <config>-<round>.profile.txt;
+# profiling slows the run, so compare its figures only with each other).
 # Results: artifacts/bench/observability.txt (report, also printed) and artifacts/bench/observability/
 # (raw wrk output, dotnet-counters CSV, receiver counts, line counts, one TSV row per run).
 set -euo pipefail
@@ -180,11 +182,23 @@ run() {
     >"$out/$label.counters.log" 2>&1 &
   local counters=$!
   own_pids+=("$counters")
+  local tracer=""
+  if [ "${BENCH_PROFILE:-0}" = 1 ] && [ "$config" != baseline ]; then
+    dotnet tool run dotnet-trace collect -p "$app_pid" --profile dotnet-sampled-thread-time -o "$out/$label.nettrace" \
+      --duration "00:$(date -u -d "@$((duration_s + 1))" +%H:%M:%S)" >"$out/$label.trace.log" 2>&1 &
+    tracer=$!
+    own_pids+=("$tracer")
+  fi
   sleep 2
   wrk -t1 -c"$connections" -d"$duration" --latency "$url" >"$out/$label.wrk.txt" &
   local load=$!
   own_pids+=("$load")
   wait "$load"
+  if [ -n "$tracer" ]; then
+    wait "$tracer" || { echo "dotnet-trace failed; see $out/$label.trace.log" >&2; return 1; }
+    dotnet tool run dotnet-trace convert "$out/$label.nettrace" --format Speedscope -o "$out/$label" >>"$out/$label.trace.log" 2>&1
+    python3 "$root/bench/lib/profile_report.py" "$out/$label.speedscope.json" >"$out/$label.profile.txt"
+  fi
   wait "$counters" || { echo "dotnet-counters failed; see $out/$label.counters.log" >&2; return 1; }
   [ -n "$scraper" ] && stop_own "$scraper"
 

@@ -37,7 +37,7 @@ public static class WriteRateLimits
     }
 
     /// <summary>
-    /// Fixed windows (docs/decisions/0005): a limit people can read ("20 an hour"), and a window in which the
+    /// Fixed windows (docs/decisions/0006-write-limits-and-page-policy.md): a limit people can read ("20 an hour"), and a window in which the
     /// operator sees one warning per client.
     /// </summary>
     private sealed class WritePolicy(string name, bool enabled, WindowLimit limit, bool perAccount, RateLimitLog log)

@@ -27,7 +27,7 @@ public static class ErrorTrackingExtensions
     /// <remarks>
     /// Wired through Sentry's logging integration plus <see cref="SentryTransactionMiddleware"/> rather than
     /// Sentry.AspNetCore's middleware, which clones Sentry's scope and builds a transaction for every request
-    /// whether it is sampled or not: that cost two thirds of the API's throughput (docs/decisions/0005-observability-cost.md).
+    /// whether it is sampled or not: that cost two thirds of the API's throughput (docs/decisions/0007-observability-cost.md).
     /// Unhandled exceptions reach Sentry as the error the framework's exception handler logs.
     /// </remarks>
     public static WebApplicationBuilder AddBlogErrorTracking(this WebApplicationBuilder builder)
