@@ -21,6 +21,12 @@ public static class Slug
             {
                 if (pendingHyphen && builder.Length > 0)
                 {
+                    // A hyphen needs a character after it: with no room for both, the slug ends here.
+                    if (builder.Length + 2 > Data.Post.SlugMaxLength)
+                    {
+                        break;
+                    }
+
                     builder.Append('-');
                 }
 

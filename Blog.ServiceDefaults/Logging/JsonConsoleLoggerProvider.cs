@@ -34,7 +34,8 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
     {
     }
 
-    internal JsonConsoleLoggerProvider(TelemetryDrops drops, Stream output)
+    /// <summary>Writes to <paramref name="output"/> instead of stdout.</summary>
+    public JsonConsoleLoggerProvider(TelemetryDrops drops, Stream output)
     {
         _drops = drops;
         _stdout = output;

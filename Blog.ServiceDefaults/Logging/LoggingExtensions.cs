@@ -27,7 +27,7 @@ public static class LoggingExtensions
                 builder.Services.Remove(console);
             }
 
-            builder.Services.AddSingleton<ILoggerProvider, JsonConsoleLoggerProvider>();
+            builder.Services.AddSingleton<ILoggerProvider>(services => new JsonConsoleLoggerProvider(services.GetRequiredService<TelemetryDrops>()));
             // The JSON format reads trace and span ids from the current activity; tracking them as scopes too
             // (the host's default) costs a lookup and a lock on the activity for every line.
             builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.None);
