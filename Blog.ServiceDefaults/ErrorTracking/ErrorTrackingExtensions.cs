@@ -121,7 +121,7 @@ public static class ErrorTrackingExtensions
     }
 
     /// <summary>
-    /// Adds the request (method and route, never the query string), request_id, the route template, the trace id
+    /// Adds the request (method and URL, never the query string or headers), request_id, the route template, the trace id
     /// (to open the same request's trace on the dashboard) and the signed-in user's id (never more) to every
     /// event and transaction, read from the request when one is captured rather than copied into Sentry's scope
     /// on every request.
@@ -156,7 +156,8 @@ public static class ErrorTrackingExtensions
         {
             var route = EndpointLabel.For(http);
             target.Request.Method = http.Request.Method;
-            target.Request.Url = route;
+            // The path names the resource (ids, never personal data); the query string could carry anything.
+            target.Request.Url = string.Concat(http.Request.Scheme, "://", http.Request.Host.Value, http.Request.PathBase.Value, http.Request.Path.Value);
             target.SetTag(RequestIdMiddleware.TagName, http.TraceIdentifier);
             target.SetTag("route", route);
             if (Activity.Current is { } activity)
