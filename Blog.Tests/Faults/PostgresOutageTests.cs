@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Aspire.Hosting;
 using Blog.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Blog.Tests.Faults;
 
@@ -12,7 +13,7 @@ namespace Blog.Tests.Faults;
 /// database, so no other test sees the outage.
 /// </summary>
 [Collection(BlogAppCollection.Name)]
-public sealed class PostgresOutageTests(BlogAppFixture fixture)
+public sealed class PostgresOutageTests(BlogAppFixture fixture, ITestOutputHelper output)
 {
     /// <summary>The services' default Requests:Timeout.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
@@ -41,6 +42,7 @@ public sealed class PostgresOutageTests(BlogAppFixture fixture)
         });
 
         TimeSpan recovery;
+        TimeSpan pageTime;
         try
         {
             await WaitFor.ConditionAsync(() => Task.FromResult(load.AcknowledgedPostIds.Count >= 8), TimeSpan.FromSeconds(20), "writes before the outage");
@@ -62,7 +64,7 @@ public sealed class PostgresOutageTests(BlogAppFixture fixture)
             web.Timeout = MixedLoad.ClientTimeout;
             var pageStarted = Stopwatch.GetTimestamp();
             var page = await web.GetStringAsync($"/posts/{long.MaxValue - Random.Shared.Next(1000)}");
-            var pageTime = Stopwatch.GetElapsedTime(pageStarted);
+            pageTime = Stopwatch.GetElapsedTime(pageStarted);
             Assert.True(pageTime < Deadline, $"the page took {pageTime}");
             Assert.Contains("not answering", page);
             Assert.Contains("data-testid=\"request-id\"", page);
@@ -93,7 +95,9 @@ public sealed class PostgresOutageTests(BlogAppFixture fixture)
         var refused = outcomes.Where(o => o.Status == (int)HttpStatusCode.ServiceUnavailable).ToList();
         var summary = $"{outcomes.Count} requests, {outcomes.Count(o => o.IsSuccess)} succeeded, {refused.Count} refused with 503, " +
                       $"slowest {outcomes.Max(o => o.Duration).TotalMilliseconds:F0} ms, recovery {recovery.TotalMilliseconds:F0} ms, " +
-                      $"slowest /alive {alive.Max().TotalMilliseconds:F0} ms";
+                      $"slowest refusal {(refused.Count > 0 ? refused.Max(o => o.Duration).TotalMilliseconds : 0):F0} ms, " +
+                      $"slowest /alive {alive.Max().TotalMilliseconds:F0} ms, web page during the outage {pageTime.TotalMilliseconds:F0} ms";
+        output.WriteLine(summary);
         Assert.True(outcomes.All(o => o.IsSuccess || o.Status == 503), $"{summary}; other answers:\n{string.Join("\n", outcomes.Where(o => !o.IsSuccess && o.Status != 503).Take(10))}");
         Assert.True(refused.Count > 0, $"{summary}: the outage was never felt");
         Assert.All(refused, o =>

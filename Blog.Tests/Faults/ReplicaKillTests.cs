@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Blog.Tests.Api;
 using Blog.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Blog.Tests.Faults;
 
@@ -12,7 +13,7 @@ namespace Blog.Tests.Faults;
 /// replica is started again afterwards so the collection's other tests find two.
 /// </summary>
 [Collection(TwoReplicaAppCollection.Name)]
-public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
+public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(15);
 
@@ -88,6 +89,8 @@ public sealed class ReplicaKillTests(TwoReplicaAppFixture fixture)
         var outcomes = load.Outcomes.ToList();
         var unanswered = outcomes.Count(o => !o.Answered);
         var serverErrors = outcomes.Where(o => o.Status >= 500 && o.Status != 503).ToList();
+        output.WriteLine($"{outcomes.Count} requests, {outcomes.Count(o => o.IsSuccess)} succeeded, {unanswered} unanswered, " +
+                         $"{load.AcknowledgedPostIds.Count} writes acknowledged, slowest {outcomes.Max(o => o.Duration).TotalMilliseconds:F0} ms");
         Assert.True(serverErrors.Count == 0, $"{outcomes.Count} requests, {unanswered} unanswered; server errors:\n{string.Join("\n", serverErrors.Take(10))}");
         await load.AssertNothingLostOrDuplicatedAsync(await fixture.GetConnectionStringAsync("blogdb"));
     }
