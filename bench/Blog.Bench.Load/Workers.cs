@@ -1,0 +1,124 @@
+namespace Blog.Bench.Load;
+
+/// <summary>Ids of posts known to exist, for readers and commenters to pick from.</summary>
+public sealed class KnownPosts
+{
+    private readonly List<long> _ids = [];
+    private readonly Lock _lock = new();
+
+    public void Add(long id)
+    {
+        lock (_lock)
+        {
+            _ids.Add(id);
+        }
+    }
+
+    public long? Pick()
+    {
+        lock (_lock)
+        {
+            return _ids.Count == 0 ? null : _ids[Random.Shared.Next(_ids.Count)];
+        }
+    }
+}
+
+/// <summary>The closed-loop workers: each sends a request, waits the think time, sends the next.</summary>
+public sealed class Workers(ApiClient api, Recorder recorder, KnownPosts posts, LoadOptions options, string runId)
+{
+    /// <summary>Lists the newest posts and reads a single one, alternately.</summary>
+    public async Task ReadAsync(int worker, CancellationToken ct)
+    {
+        for (var n = 0; !ct.IsCancellationRequested; n++)
+        {
+            bool sent;
+            if (n % 2 == 0 || posts.Pick() is not { } id)
+            {
+                (sent, _, _) = await api.SendAsync("read", baseUri => ApiClient.Get(baseUri, "/api/posts?page=1&pageSize=20"), ct);
+            }
+            else
+            {
+                (sent, _, _) = await api.SendAsync("read", baseUri => ApiClient.Get(baseUri, $"/api/posts/{id}"), ct);
+            }
+
+            if (!sent || !await PauseAsync(ct))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Creates posts as its own user; every 201 is recorded with the id the API returned.</summary>
+    public async Task WriteAsync(int worker, string token, CancellationToken ct)
+    {
+        for (var n = 1; !ct.IsCancellationRequested; n++)
+        {
+            var title = $"{runId} w{worker} #{n}";
+            var (sent, record, body) = await api.SendAsync("write",
+                baseUri => ApiClient.PostJson(baseUri, "/api/posts", new { title, body = $"Load post {n} of writer {worker}." }, token), ct);
+            if (!sent)
+            {
+                return;
+            }
+
+            if (record!.Succeeded && body is { } created && created.TryGetProperty("id", out var id))
+            {
+                recorder.Write(new AcknowledgedWrite("post", id.GetInt64(), title, record.EndMs));
+                posts.Add(id.GetInt64());
+            }
+
+            if (!await PauseAsync(ct))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Comments on known posts as its own user; every 201 is recorded with the id the API returned.</summary>
+    public async Task CommentAsync(int worker, string token, CancellationToken ct)
+    {
+        for (var n = 1; !ct.IsCancellationRequested; n++)
+        {
+            if (posts.Pick() is not { } postId)
+            {
+                if (!await PauseAsync(ct))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var text = $"{runId} c{worker} #{n}";
+            var (sent, record, body) = await api.SendAsync("comment",
+                baseUri => ApiClient.PostJson(baseUri, $"/api/posts/{postId}/comments", new { body = text }, token), ct);
+            if (!sent)
+            {
+                return;
+            }
+
+            if (record!.Succeeded && body is { } created && created.TryGetProperty("id", out var id))
+            {
+                recorder.Write(new AcknowledgedWrite("comment", id.GetInt64(), text, record.EndMs));
+            }
+
+            if (!await PauseAsync(ct))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> PauseAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(options.ThinkTime, ct);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
