@@ -138,7 +138,7 @@ done
   echo "bench/faults.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores; API as deployed (Release, Production), two replicas, own PostgreSQL and Redis"
   echo "Schedule (unix ms):"
   sed 's/^/  /' "$BENCH_EVENTS"
-  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES${BENCH_START_FAILURES:+ (logs in artifacts/bench/faults-failed-starts/ when any)}"
+  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/faults-failed-starts/)"
   echo "After api-replica-kill the second replica stays down: the rest of the run is on $api1_url alone (at the end: $replica1_state)."
   echo "API error log lines: replica 1 $(errors "$api1_log"), replica 2 $(errors "$api2_log") (warnings and errors in faults-api1.log, faults-api2.log)"
   echo

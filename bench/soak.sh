@@ -134,7 +134,7 @@ flatness=$(awk -F'\t' '
 
 {
   echo "bench/soak.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, ${duration} s; API and web frontend as deployed (Release, Production), own PostgreSQL and Redis"
-  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES${BENCH_START_FAILURES:+ (logs in artifacts/bench/soak-failed-starts/ when any)}"
+  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/soak-failed-starts/)"
   echo "Samples every ${interval} s ($samples); RSS in KiB, GC heap in bytes."
   echo "The web frontend exposes no count of its live-feed subscriptions: its Blazor circuits stand in (active minus connected = closed pages still subscribed)."
   echo

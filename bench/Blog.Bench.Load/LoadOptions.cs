@@ -24,6 +24,13 @@ public sealed class LoadOptions
     public int Commenters { get; set; } = 2;
     public int LiveClients { get; set; } = 4;
 
+    /// <summary>
+    /// Every this often one read and one write are started whether or not earlier ones have answered (an open
+    /// loop, kinds <c>probe-read</c> and <c>probe-write</c>): the closed-loop workers all wait when the API stalls,
+    /// the probes keep asking, so the report sees what a request started at any moment got. Zero turns them off.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Browser pages (real Blazor circuits) open at once; each opens a post page, waits, closes.</summary>
     public int PageViewers { get; set; }
 

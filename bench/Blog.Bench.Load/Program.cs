@@ -35,6 +35,7 @@ async Task<string[]> RegisterAsync(string role, int count) => await Task.WhenAll
     api.RegisterAsync($"{runId}-{role}{n}@example.test", $"Load {role} {n}", password, CancellationToken.None)));
 var writerTokens = await RegisterAsync("writer", options.Writers);
 var commenterTokens = await RegisterAsync("commenter", options.Commenters);
+var probeToken = options.ProbeInterval > TimeSpan.Zero ? (await RegisterAsync("probe", 1))[0] : null;
 
 await using var pages = options.WebUri() is { } web && options.PageViewers > 0 ? new PageViewers(web, posts, recorder, options) : null;
 if (pages is not null)
@@ -56,6 +57,11 @@ var loadTasks = new List<Task>();
 loadTasks.AddRange(Enumerable.Range(1, options.Readers).Select(n => workers.ReadAsync(n, stop.Token)));
 loadTasks.AddRange(writerTokens.Select((token, i) => workers.WriteAsync(i + 1, token, stop.Token)));
 loadTasks.AddRange(commenterTokens.Select((token, i) => workers.CommentAsync(i + 1, token, stop.Token)));
+if (probeToken is not null)
+{
+    loadTasks.Add(workers.ProbeAsync(probeToken, stop.Token));
+}
+
 if (pages is not null)
 {
     loadTasks.AddRange(Enumerable.Range(1, options.PageViewers).Select(n => pages.RunAsync(n, stop.Token)));

@@ -24,7 +24,7 @@ public sealed record LoadReport(
 /// <summary>Turns what was recorded into the report: per phase, per fault, and a verdict against the promised bounds.</summary>
 public static class ReportBuilder
 {
-    private static readonly string[] Kinds = ["read", "write", "comment", "page"];
+    private static readonly string[] Kinds = ["read", "write", "comment", "probe-read", "probe-write", "page"];
 
     public static LoadReport Build(string runId, DateTimeOffset start, DateTimeOffset end, LoadOptions options, Timeline timeline,
         Recorder recorder, IReadOnlyList<AuditResult>? audit, int liveClients)
@@ -81,7 +81,8 @@ public static class ReportBuilder
 
         var replicas = options.ApiUris().Select(u => u.Authority).ToList();
         var load = $"{options.Readers} readers, {options.Writers} writers, {options.Commenters} commenters, " +
-            $"{liveClients} live-feed clients, {options.PageViewers} browser pages; think time {options.ThinkTime.TotalMilliseconds:0} ms";
+            $"{liveClients} live-feed clients, {options.PageViewers} browser pages; think time {options.ThinkTime.TotalMilliseconds:0} ms; " +
+            (options.ProbeInterval > TimeSpan.Zero ? $"open-loop probe: a read and a write every {options.ProbeInterval.TotalMilliseconds:0} ms" : "no probe");
         return new LoadReport(runId, start, end, replicas, load, phases, audit, slowest is null ? null : Slow(slowest, timeline),
             overDeadline, recovery, liveStats, new Verdict(reasons.Count == 0, reasons));
     }

@@ -109,6 +109,51 @@ public sealed class Workers(ApiClient api, Recorder recorder, KnownPosts posts, 
         }
     }
 
+    /// <summary>The open loop: a read and a write every interval, each left to finish on its own, with a cap on those outstanding.</summary>
+    public async Task ProbeAsync(string token, CancellationToken ct)
+    {
+        const int maxOutstanding = 200;
+        var outstanding = new List<Task>();
+        using var timer = new PeriodicTimer(options.ProbeInterval);
+        for (var n = 1; await TickAsync(timer, ct); n++)
+        {
+            outstanding.RemoveAll(t => t.IsCompleted);
+            if (outstanding.Count >= maxOutstanding)
+            {
+                continue;
+            }
+
+            var title = $"{runId} probe #{n}";
+            outstanding.Add(api.SendAsync("probe-read", baseUri => ApiClient.Get(baseUri, "/api/posts?page=1&pageSize=20"), ct));
+            outstanding.Add(RecordWriteAsync(api.SendAsync("probe-write",
+                baseUri => ApiClient.PostJson(baseUri, "/api/posts", new { title, body = $"Probe post {n}." }, token), ct), title));
+        }
+
+        await Task.WhenAll(outstanding);
+    }
+
+    private async Task RecordWriteAsync(Task<(bool Sent, RequestRecord? Record, System.Text.Json.JsonElement? Body)> sending, string title)
+    {
+        var (_, record, body) = await sending;
+        if (record is { Succeeded: true } && body is { } created && created.TryGetProperty("id", out var id))
+        {
+            recorder.Write(new AcknowledgedWrite("post", id.GetInt64(), title, record.EndMs));
+            posts.Add(id.GetInt64());
+        }
+    }
+
+    private static async Task<bool> TickAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private async Task<bool> PauseAsync(CancellationToken ct)
     {
         try
