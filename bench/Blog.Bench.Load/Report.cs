@@ -185,7 +185,8 @@ public static class ReportBuilder
         text.AppendLine();
         if (report.Recovery.Count > 0)
         {
-            Line($"Time to recover (fault end to the first of {options.RecoveryRun} successes in a row; live: to the last client reconnected):");
+            Line($"Time to recover (fault end to the answer of the first of {options.RecoveryRun} successes in a row among requests started after it; live: to the last client reconnected).");
+            text.AppendLine("Workers (read, write, comment) start a request only when their previous one answered, so theirs include the tail of requests stalled by the fault; the probes start on time.");
             foreach (var f in report.Recovery)
             {
                 var kinds = string.Join(", ", f.RecoverySeconds.Select(k => $"{k.Key} {(k.Value is { } v ? v.ToString("0.0 's'", inv) : "never")}"));
