@@ -101,6 +101,9 @@ load_rc=0
 wait "$load_pid" || load_rc=$?
 load_pid=""
 [ -s "$out/soak-load.txt" ] || { echo "soak: the load generator failed (exit $load_rc):" >&2; cat "$DEPLOYED_TMP/load.out" >&2; exit 1; }
+# Warnings and errors of each service (the info lines are one per request).
+grep -E '"level":"(warning|error|critical)"' "$DEPLOYED_API_LOG" >"$out/soak-api.log" 2>/dev/null || true
+grep -E '"level":"(warning|error|critical)"' "$BENCH_WEB_LOG" >"$out/soak-web.log" 2>/dev/null || true
 # Once the load and its browser pages are gone, what is still held: connections and subscriptions should drop to none.
 sleep 5
 sample after

@@ -12,6 +12,7 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private int _evidenceKept;
 
     public async Task StartAsync()
     {
@@ -48,11 +49,17 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
             var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var started = Stopwatch.GetTimestamp();
             var context = await _browser!.NewContextAsync();
+            // Ending the run closes the page, which ends whatever it was waiting for.
+            await using var closeAtEnd = ct.Register(() => _ = context.CloseAsync());
             var outcome = Outcome.Answered;
             var status = 0;
+            var console = new List<string>();
+            IPage? page = null;
             try
             {
-                var page = await context.NewPageAsync();
+                page = await context.NewPageAsync();
+                page.Console += (_, message) => console.Add($"{message.Type}: {message.Text}");
+                page.PageError += (_, error) => console.Add($"pageerror: {error}");
                 var response = await page.GotoAsync(new Uri(web, $"/posts/{id}").ToString(),
                     new PageGotoOptions { Timeout = (float)options.RequestTimeout.TotalMilliseconds });
                 status = response?.Status ?? 0;
@@ -68,8 +75,18 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
                 outcome = Outcome.ConnectionLost;
             }
 
+            if (ct.IsCancellationRequested)
+            {
+                // The run ended while this page was loading: it is not part of the measurement.
+                return;
+            }
+
             recorder.Request(new RequestRecord("page", startMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 web.Authority, outcome, status, 1));
+            if (outcome != Outcome.Answered && Interlocked.Exchange(ref _evidenceKept, 1) == 0)
+            {
+                await KeepEvidenceAsync(page, id, console);
+            }
             if (outcome == Outcome.Answered)
             {
                 await Task.Delay(options.PageDwell, ct).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -78,6 +95,24 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
             // Closing the context closes the page: the circuit's connection goes away, as when a reader leaves.
             await context.CloseAsync();
         }
+    }
+
+    /// <summary>The first page that never became interactive: its console and HTML, to see why without a rerun.</summary>
+    private async Task KeepEvidenceAsync(IPage? page, long postId, List<string> console)
+    {
+        var html = "";
+        try
+        {
+            html = page is null ? "" : await page.ContentAsync();
+        }
+        catch (PlaywrightException)
+        {
+            // The page is gone; the console is still worth keeping.
+        }
+
+        Directory.CreateDirectory(options.Output);
+        await File.WriteAllTextAsync(Path.Combine(options.Output, $"{options.Name}-page-failure.txt"),
+            $"/posts/{postId}: not interactive within {options.RequestTimeout}\n\nConsole:\n{string.Join('\n', console)}\n\nHTML:\n{html}\n");
     }
 
     public async ValueTask DisposeAsync()

@@ -8,7 +8,7 @@
 #   bench_restart_redis             starts Redis again on $DEPLOYED_REDIS_PORT; waits until it accepts
 #   bench_start_api                 deployed_start_api, tried up to three times: a start that fails is counted in
 #                                   BENCH_START_FAILURES and its log kept in $BENCH_FAILED_LOGS (the report says so)
-#   bench_start_web                 runs Blog.Web from its Release output folder, Production, pointed at $DEPLOYED_API_URL;
+#   bench_start_web                 publishes Blog.Web (Release, --no-build) and runs it, Production, pointed at $DEPLOYED_API_URL;
 #                                   sets BENCH_WEB_PID, BENCH_WEB_URL, BENCH_WEB_LOG
 #   bench_sample PID URL            prints "rss_kib threads tcp_established gc_heap_bytes": /proc, ss, and the
 #                                   service's /metrics (dotnet_gc_last_collection_heap_size_bytes, all generations)
@@ -68,7 +68,7 @@ BENCH_START_FAILURES=0
 
 _bench_keep_failed_log() {
   BENCH_START_FAILURES=$((BENCH_START_FAILURES + 1))
-  if [ -n "${BENCH_FAILED_LOGS:-}" ] && [ -f "$1" ]; then
+  if [ -n "${BENCH_FAILED_LOGS:-}" ] && [ -n "$1" ] && [ -f "$1" ]; then
     mkdir -p "$BENCH_FAILED_LOGS"
     cp "$1" "$BENCH_FAILED_LOGS/"
   fi
@@ -90,16 +90,26 @@ bench_start_web() {
   local attempt
   for attempt in 1 2 3; do
     _bench_start_web_once "$@" && return 0
-    _deployed_log "web start $attempt failed"; tail -n 5 "$BENCH_WEB_LOG" >&2
-    _bench_keep_failed_log "$BENCH_WEB_LOG"
-    _deployed_stop_pid "$BENCH_WEB_PID" TERM
+    _deployed_log "web start $attempt failed"; tail -n 5 "${BENCH_WEB_LOG:-/dev/null}" >&2
+    _bench_keep_failed_log "${BENCH_WEB_LOG:-}"
+    [ -n "${BENCH_WEB_PID:-}" ] && _deployed_stop_pid "$BENCH_WEB_PID" TERM
   done
   return 1
 }
 
+# Outside Development the web frontend serves static assets (blazor.web.js, the Sentry bundle) only from
+# published output: from the build folder they answer 200 with an empty body and no circuit ever starts.
+_bench_publish_web() {
+  BENCH_WEB_DIR="$DEPLOYED_TMP/web"
+  [ -f "$BENCH_WEB_DIR/Blog.Web.dll" ] && return 0
+  (cd "$DEPLOYED_ROOT" && dotnet publish Blog.Web/Blog.Web.csproj -c Release --no-build --nologo -v quiet -o "$BENCH_WEB_DIR") >/dev/null \
+    || { _deployed_log "publishing Blog.Web failed (run deployed_build first)"; return 1; }
+}
+
 _bench_start_web_once() {
-  local dir=$DEPLOYED_ROOT/Blog.Web/bin/Release/net10.0 port
-  [ -f "$dir/Blog.Web.dll" ] || { _deployed_log "no build in $dir (run deployed_build)"; return 1; }
+  local dir port
+  _bench_publish_web || return 1
+  dir=$BENCH_WEB_DIR
   port=$(deployed_free_port)
   BENCH_WEB_LOG="$DEPLOYED_TMP/web-$port.log"
   # The environment the AppHost gives the web frontend, minus the dashboard: service discovery names the API.
