@@ -54,20 +54,9 @@ public sealed class Workers(ApiClient api, Recorder recorder, KnownPosts posts, 
         for (var n = 1; !ct.IsCancellationRequested; n++)
         {
             var title = $"{runId} w{worker} #{n}";
-            var (sent, record, body) = await api.SendAsync("write",
+            var sent = await SendWriteAsync("write", "post", title,
                 baseUri => ApiClient.PostJson(baseUri, "/api/posts", new { title, body = $"Load post {n} of writer {worker}." }, token), ct);
-            if (!sent)
-            {
-                return;
-            }
-
-            if (record!.Succeeded && body is { } created && created.TryGetProperty("id", out var id))
-            {
-                recorder.Write(new AcknowledgedWrite("post", id.GetInt64(), title, record.EndMs));
-                posts.Add(id.GetInt64());
-            }
-
-            if (!await PauseAsync(ct))
+            if (!sent || !await PauseAsync(ct))
             {
                 return;
             }
@@ -90,19 +79,9 @@ public sealed class Workers(ApiClient api, Recorder recorder, KnownPosts posts, 
             }
 
             var text = $"{runId} c{worker} #{n}";
-            var (sent, record, body) = await api.SendAsync("comment",
+            var sent = await SendWriteAsync("comment", "comment", text,
                 baseUri => ApiClient.PostJson(baseUri, $"/api/posts/{postId}/comments", new { body = text }, token), ct);
-            if (!sent)
-            {
-                return;
-            }
-
-            if (record!.Succeeded && body is { } created && created.TryGetProperty("id", out var id))
-            {
-                recorder.Write(new AcknowledgedWrite("comment", id.GetInt64(), text, record.EndMs));
-            }
-
-            if (!await PauseAsync(ct))
+            if (!sent || !await PauseAsync(ct))
             {
                 return;
             }
@@ -125,21 +104,29 @@ public sealed class Workers(ApiClient api, Recorder recorder, KnownPosts posts, 
 
             var title = $"{runId} probe #{n}";
             outstanding.Add(api.SendAsync("probe-read", baseUri => ApiClient.Get(baseUri, "/api/posts?page=1&pageSize=20"), ct));
-            outstanding.Add(RecordWriteAsync(api.SendAsync("probe-write",
-                baseUri => ApiClient.PostJson(baseUri, "/api/posts", new { title, body = $"Probe post {n}." }, token), ct), title));
+            outstanding.Add(SendWriteAsync("probe-write", "post", title,
+                baseUri => ApiClient.PostJson(baseUri, "/api/posts", new { title, body = $"Probe post {n}." }, token), ct));
         }
 
         await Task.WhenAll(outstanding);
     }
 
-    private async Task RecordWriteAsync(Task<(bool Sent, RequestRecord? Record, System.Text.Json.JsonElement? Body)> sending, string title)
+    /// <summary>Sends a write; an acknowledged one is recorded with the id the API returned (<paramref name="marker"/> is unique to it).</summary>
+    /// <returns>False when the run's request bound is reached.</returns>
+    private async Task<bool> SendWriteAsync(string kind, string entity, string marker, Func<Uri, HttpRequestMessage> build, CancellationToken ct)
     {
-        var (_, record, body) = await sending;
-        if (record is { Succeeded: true } && body is { } created && created.TryGetProperty("id", out var id))
+        var (sent, record, body) = await api.SendAsync(kind, build, ct);
+        if (record is { Succeeded: true } && body is { } created && created.TryGetProperty("id", out var idProperty))
         {
-            recorder.Write(new AcknowledgedWrite("post", id.GetInt64(), title, record.EndMs));
-            posts.Add(id.GetInt64());
+            var id = idProperty.GetInt64();
+            recorder.Write(new AcknowledgedWrite(entity, id, marker, record.EndMs));
+            if (entity == "post")
+            {
+                posts.Add(id);
+            }
         }
+
+        return sent;
     }
 
     private static async Task<bool> TickAsync(PeriodicTimer timer, CancellationToken ct)
