@@ -6,11 +6,9 @@
 #
 # Sampled per service: RSS and threads (/proc/PID/status), established TCP connections (ss), GC heap after
 # the last collection (dotnet_gc_last_collection_heap_size_bytes on /metrics, all generations), and live-feed
-# subscriptions: the API's websocket_active_connections; the web frontend exposes no count of its pages'
-# subscriptions, so its Blazor circuits stand in (each open page's circuit holds one subscription; a circuit
-# still active but no longer connected is a closed page that still holds it), read with dotnet-counters.
-#
-# (dotnet-counters is installed as a global .NET tool when missing.)
+# subscriptions: the API's websocket_active_connections. The web frontend exposes no count of its pages'
+# subscriptions nor of its Blazor circuits (ASP.NET Core's aspnetcore.components.circuit.* meter is not
+# exported, and dotnet-counters reports up-down counters only as rates), so its column shows NA.
 #
 # Flat means: over the samples after the first minute (JIT, pools and caches warm up; all samples when fewer
 # than three remain), slope x minutes stays within 10% of the fitted start value plus a small absolute slack
@@ -36,8 +34,6 @@ out="$root/artifacts/bench"
 mkdir -p "$out"
 
 "$root/scripts/setup.sh" test >/dev/null
-BENCH_DOTNET_COUNTERS=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
-[ -x "$BENCH_DOTNET_COUNTERS" ] || dotnet tool install --global dotnet-counters --version 10.0.750501 >/dev/null
 # shellcheck source=bench/lib/deployed.sh
 source "$root/bench/lib/deployed.sh"
 # shellcheck source=bench/lib/faults.sh
@@ -82,14 +78,13 @@ done
 t0=$(cat "$started")
 
 samples="$out/soak-samples.tsv"
-echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_circuits_active\tweb_circuits_connected" >"$samples"
+echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_live_subscriptions" >"$samples"
 sample() {
-  local api web ws circuits tab=$'\t'
+  local api web ws tab=$'\t'
   api=$(bench_sample "$DEPLOYED_API_PID" "$DEPLOYED_API_URL")
   web=$(bench_sample "$BENCH_WEB_PID" "$BENCH_WEB_URL")
   ws=$(bench_metric "$DEPLOYED_API_URL" websocket_active_connections)
-  circuits=$(bench_circuits "$BENCH_WEB_PID")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" "${circuits// /$tab}" >>"$samples"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" NA >>"$samples"
 }
 for ((at = 0; at <= duration; at += interval)); do
   wait_ms=$((t0 + at * 1000 - $(date +%s%3N)))
@@ -125,7 +120,7 @@ flatness=$(awk -F'\t' '
       for (k = first; k <= n; k++) { x = t[k] / 60; y = v[k, i]; sx += x; sy += y; sxx += x * x; sxy += x * y; m++ }
       slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
       fitted_start = (sy - slope * sx) / m + slope * t[first] / 60
-      slack = name[i] ~ /rss_kib/ ? 8192 : name[i] ~ /heap_bytes/ ? 8388608 : name[i] ~ /threads|tcp|circuits/ ? 4 : 2
+      slack = name[i] ~ /rss_kib/ ? 8192 : name[i] ~ /heap_bytes/ ? 8388608 : name[i] ~ /threads|tcp/ ? 4 : 2
       limit = 0.10 * (fitted_start < 0 ? -fitted_start : fitted_start) + slack
       growth = slope * minutes
       flat = growth <= limit ? "yes" : "NO"
@@ -139,7 +134,7 @@ flatness=$(awk -F'\t' '
   echo "bench/soak.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, ${duration} s; API and web frontend as deployed (Release, Production), own PostgreSQL and Redis"
   echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/soak-failed-starts/)"
   echo "Samples every ${interval} s ($samples); RSS in KiB, GC heap in bytes."
-  echo "The web frontend exposes no count of its live-feed subscriptions: its Blazor circuits stand in (active minus connected = closed pages still subscribed)."
+  echo "Web live subscriptions: NA, the web frontend exposes no count of its pages' live-feed subscriptions or of its Blazor circuits."
   echo
   echo "$flatness"
   echo

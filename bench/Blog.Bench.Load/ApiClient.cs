@@ -49,12 +49,14 @@ public sealed class ApiClient(HttpClient http, ApiTargets targets, Recorder reco
             JsonElement? body = null;
             try
             {
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+                // Not cancelled when the run ends: a write in flight then could be applied without its answer being
+                // recorded. The client timeout bounds the wait.
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, CancellationToken.None);
                 status = (int)response.StatusCode;
                 outcome = Outcome.Answered;
                 if (response.IsSuccessStatusCode && response.Content.Headers.ContentLength is > 0)
                 {
-                    body = await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
+                    body = await response.Content.ReadFromJsonAsync<JsonElement>(Json, CancellationToken.None);
                 }
             }
             catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
@@ -68,14 +70,9 @@ public sealed class ApiClient(HttpClient http, ApiTargets targets, Recorder reco
 
                 outcome = Outcome.ConnectFailed;
             }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            catch (TaskCanceledException)
             {
                 outcome = Outcome.Timeout;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // The run ended while this request was in flight: it is not part of the measurement.
-                return (false, null, null);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
             {

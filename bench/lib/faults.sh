@@ -13,8 +13,6 @@
 #   bench_sample PID URL            prints "rss_kib threads tcp_established gc_heap_bytes": /proc, ss, and the
 #                                   service's /metrics (dotnet_gc_last_collection_heap_size_bytes, all generations)
 #   bench_metric URL NAME           prints the sum of a metric's samples on URL/metrics
-#   bench_circuits PID              prints "active connected": Blazor circuits of the web frontend, read with
-#                                   dotnet-counters from the runtime's own meter (the web does not export it)
 
 bench_mark() {
   echo "$(date +%s%3N) $1 $2" >>"${BENCH_EVENTS:?set BENCH_EVENTS}"
@@ -144,15 +142,3 @@ bench_sample() {
   echo "${rss:-NA} ${threads:-NA} ${tcp:-0} ${heap:-NA}"
 }
 
-# ASP.NET Core's Blazor circuit meter; dotnet-counters reads it from the process over the diagnostics port.
-bench_circuits() {
-  local file
-  file=$(mktemp "$DEPLOYED_TMP/circuits-XXXXXX.csv")
-  "${BENCH_DOTNET_COUNTERS:-dotnet-counters}" collect -p "$1" --counters Microsoft.AspNetCore.Components.Server.Circuits \
-    --refresh-interval 1 --duration 00:00:00:03 --format csv -o "$file" >/dev/null 2>&1 || true
-  awk -F, '
-    index($3, "circuit.active") { active = $5 }
-    index($3, "circuit.connected") { connected = $5 }
-    END { printf "%s %s\n", (active == "" ? "NA" : active), (connected == "" ? "NA" : connected) }' "$file"
-  rm -f "$file"
-}
