@@ -70,6 +70,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 release_dir() { echo "$root/bench/$1/bin/Release/net10.0"; }
+# The bench's own apps get a clean environment too, keeping TMPDIR so dotnet-counters finds them.
+plain_env=("PATH=$PATH" "HOME=${HOME:-/root}")
+[ -n "${TMPDIR:-}" ] && plain_env+=("TMPDIR=$TMPDIR")
 
 # Waits until GET $1 answers 2xx, or fails after $2 seconds.
 wait_for_url() {
@@ -87,7 +90,7 @@ deployed_start_postgres
 deployed_start_redis
 receiver_port=$(deployed_free_port)
 receiver="http://127.0.0.1:$receiver_port"
-(cd "$(release_dir Blog.Bench.Receiver)" && exec env -i "PATH=$PATH" "HOME=${HOME:-/root}" \
+(cd "$(release_dir Blog.Bench.Receiver)" && exec env -i "${plain_env[@]}" \
   dotnet Blog.Bench.Receiver.dll --urls "$receiver") >"$out/receiver.log" 2>&1 &
 receiver_pid=$!
 wait_for_url "$receiver/counts" 60
@@ -124,7 +127,7 @@ start_baseline() {
   mkfifo "$fifo"
   wc -l <"$fifo" >"$lines_file" &
   sink=$!
-  (cd "$(release_dir Blog.Bench.Baseline)" && exec env -i "PATH=$PATH" "HOME=${HOME:-/root}" \
+  (cd "$(release_dir Blog.Bench.Baseline)" && exec env -i "${plain_env[@]}" \
     dotnet Blog.Bench.Baseline.dll --urls "http://127.0.0.1:$port" --Baseline:PostFile="$out/post.json") >"$fifo" 2>&1 &
   app_pid=$!
   baseline_sink=$sink
@@ -218,6 +221,7 @@ run() {
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$wrk_file")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$wrk_file")")
   requests=$(awk '/requests in/ {print $1}' "$wrk_file")
+  [ "${requests:-0}" -gt 0 ] || { echo "wrk completed no request in $config; see $wrk_file" >&2; return 1; }
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$wrk_file")
   allocated=$(awk -F, '/total_allocated/ {s += $NF} END {printf "%.0f", s}' "$counters_file")
   scrapes=$(wc -l <"$scrapes_file")

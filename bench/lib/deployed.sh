@@ -14,7 +14,11 @@
 #   deployed_start_api [VAR=value ...]          starts one API instance with extra environment on top of the
 #                                               deployed base (later values win; VAR= sets it empty) and waits
 #                                               for /health; sets DEPLOYED_API_PID, DEPLOYED_API_PORT,
-#                                               DEPLOYED_API_URL, DEPLOYED_API_LOG (the file the default sink writes)
+#                                               DEPLOYED_API_URL, DEPLOYED_API_LOG (the file the default sink writes).
+#                                               The base, in a clean environment (env -i): ASPNETCORE_ENVIRONMENT=
+#                                               Production, ASPNETCORE_URLS, ConnectionStrings__blogdb/__cache,
+#                                               Auth__SigningKey, Metrics__ScrapeToken, Redaction__HmacKey,
+#                                               RateLimiting__Enabled=false; no OTEL_* and no Sentry DSN.
 #   deployed_stop_api [PID]                     SIGTERM (SIGKILL after 15 s) the API, default the last started,
 #                                               then waits for its output sink to finish
 #   deployed_create_post [TITLE] [BODY]         registers a user, logs in, creates a post; prints its id
@@ -175,7 +179,8 @@ deployed_start_api() {
   bash -c "$sink" <"$fifo" &
   local sink_pid=$!
 
-  # env -i: only what a deployment sets, plus PATH/HOME/DOTNET_* so the runtime is found and behaves.
+  # env -i: only what a deployment sets, plus what finds the runtime (PATH, DOTNET_ROOT) and what
+  # diagnostics tools need to find the process (TMPDIR holds its diagnostic socket).
   local base=(
     "PATH=$PATH" "HOME=${HOME:-/root}"
     ASPNETCORE_ENVIRONMENT=Production
@@ -188,7 +193,7 @@ deployed_start_api() {
     RateLimiting__Enabled=false
   )
   local name
-  for name in DOTNET_ROOT DOTNET_CLI_HOME DOTNET_gcServer DOTNET_GCgen0size; do
+  for name in DOTNET_ROOT TMPDIR; do
     [ -n "${!name:-}" ] && base+=("$name=${!name}")
   done
   (cd "$dir" && exec env -i "${base[@]}" "$@" dotnet Blog.ApiService.dll) >"$fifo" 2>&1 &
