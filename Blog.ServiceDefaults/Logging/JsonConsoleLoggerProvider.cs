@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Blog.ServiceDefaults.Metrics;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +7,8 @@ namespace Blog.ServiceDefaults.Logging;
 
 /// <summary>
 /// Writes <see cref="JsonLogFormatter"/> lines to stdout. Each line is formatted on the calling thread into
-/// a pooled buffer and handed to one writer that sends whatever has queued in large writes.
+/// a pooled buffer and queued without a lock or a wake-up; one writer thread collects what has queued every
+/// few milliseconds and sends it in large writes.
 /// </summary>
 /// <remarks>
 /// It replaces the framework's console logger for the JSON format, which takes a lock and wakes its writer
@@ -22,12 +23,17 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
     /// <summary>Lines waiting for stdout before new ones are dropped: seconds of logs at any sane rate.</summary>
     public const int QueueCapacity = 16_384;
 
+    /// <summary>How long a line may wait for the writer: short enough for a human tailing the log.</summary>
+    private static readonly TimeSpan CollectInterval = TimeSpan.FromMilliseconds(10);
+
     private const int WriteBufferSize = 64 * 1024;
 
-    private readonly Channel<Line> _lines;
-    private readonly Task _writer;
+    private readonly ConcurrentQueue<Line> _lines = new();
+    private readonly ManualResetEventSlim _stopping = new();
+    private readonly Thread _writer;
     private readonly Stream _stdout;
     private readonly TelemetryDrops _drops;
+    private int _queued;
     private IExternalScopeProvider? _scopes;
 
     public JsonConsoleLoggerProvider(TelemetryDrops drops) : this(drops, Console.OpenStandardOutput())
@@ -39,14 +45,8 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
     {
         _drops = drops;
         _stdout = output;
-        _lines = Channel.CreateBounded<Line>(
-            new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true },
-            dropped =>
-            {
-                dropped.Return();
-                _drops.LogLineDropped();
-            });
-        _writer = Task.Factory.StartNew(WriteLinesAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _writer = new Thread(WriteLines) { IsBackground = true, Name = "Blog JSON log writer" };
+        _writer.Start();
     }
 
     public ILogger CreateLogger(string categoryName) => new JsonConsoleLogger(categoryName, this);
@@ -55,63 +55,73 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
 
     public void Dispose()
     {
-        _lines.Writer.TryComplete();
         // Whatever was logged before shutdown still reaches stdout, within a bound so a blocked pipe cannot hang the exit.
-        _writer.Wait(TimeSpan.FromSeconds(5));
+        _stopping.Set();
+        _writer.Join(TimeSpan.FromSeconds(5));
     }
 
     private void Enqueue(ArrayBufferWriter<byte> formatted)
     {
+        if (Interlocked.Increment(ref _queued) > QueueCapacity || _stopping.IsSet)
+        {
+            Interlocked.Decrement(ref _queued);
+            _drops.LogLineDropped();
+            return;
+        }
+
         var bytes = ArrayPool<byte>.Shared.Rent(formatted.WrittenCount);
         formatted.WrittenSpan.CopyTo(bytes);
-        if (!_lines.Writer.TryWrite(new Line(bytes, formatted.WrittenCount)))
-        {
-            // Completed at shutdown: nowhere left to write.
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
+        _lines.Enqueue(new Line(bytes, formatted.WrittenCount));
     }
 
-    private async Task WriteLinesAsync()
+    private void WriteLines()
     {
         var buffer = new byte[WriteBufferSize];
-        var reader = _lines.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (!_stopping.Wait(CollectInterval))
         {
-            var used = 0;
-            while (reader.TryRead(out var line))
+            WriteQueued(buffer);
+        }
+
+        WriteQueued(buffer);
+    }
+
+    private void WriteQueued(byte[] buffer)
+    {
+        var used = 0;
+        while (_lines.TryDequeue(out var line))
+        {
+            Interlocked.Decrement(ref _queued);
+            if (used + line.Length > buffer.Length && used > 0)
             {
-                if (used + line.Length > buffer.Length && used > 0)
-                {
-                    await WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
-                    used = 0;
-                }
-
-                if (line.Length > buffer.Length)
-                {
-                    await WriteAsync(line.Bytes.AsMemory(0, line.Length)).ConfigureAwait(false);
-                }
-                else
-                {
-                    line.Bytes.AsSpan(0, line.Length).CopyTo(buffer.AsSpan(used));
-                    used += line.Length;
-                }
-
-                line.Return();
+                Write(buffer.AsSpan(0, used));
+                used = 0;
             }
 
-            if (used > 0)
+            if (line.Length > buffer.Length)
             {
-                await WriteAsync(buffer.AsMemory(0, used)).ConfigureAwait(false);
+                Write(line.Bytes.AsSpan(0, line.Length));
             }
+            else
+            {
+                line.Bytes.AsSpan(0, line.Length).CopyTo(buffer.AsSpan(used));
+                used += line.Length;
+            }
+
+            ArrayPool<byte>.Shared.Return(line.Bytes);
+        }
+
+        if (used > 0)
+        {
+            Write(buffer.AsSpan(0, used));
         }
     }
 
-    private async Task WriteAsync(ReadOnlyMemory<byte> bytes)
+    private void Write(ReadOnlySpan<byte> bytes)
     {
         try
         {
-            await _stdout.WriteAsync(bytes).ConfigureAwait(false);
-            await _stdout.FlushAsync().ConfigureAwait(false);
+            _stdout.Write(bytes);
+            _stdout.Flush();
         }
         catch (IOException)
         {
@@ -120,10 +130,7 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
         }
     }
 
-    private readonly record struct Line(byte[] Bytes, int Length)
-    {
-        public void Return() => ArrayPool<byte>.Shared.Return(Bytes);
-    }
+    private readonly record struct Line(byte[] Bytes, int Length);
 
     private sealed class JsonConsoleLogger(string category, JsonConsoleLoggerProvider provider) : ILogger
     {
