@@ -29,7 +29,8 @@ public sealed class JsonConsoleLoggerProvider : ILoggerProvider, ISupportExterna
     private const int WriteBufferSize = 64 * 1024;
 
     private readonly ConcurrentQueue<Line> _lines = new();
-    private readonly ManualResetEventSlim _stopping = new();
+    // No spinning: the writer waits 10 ms at a time, and spinning before each wait cost a tenth of a core.
+    private readonly ManualResetEventSlim _stopping = new(initialState: false, spinCount: 0);
     private readonly Thread _writer;
     private readonly Stream _stdout;
     private readonly TelemetryDrops _drops;
