@@ -11,7 +11,6 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRequestDeadline();
 builder.AddApplicationServices();
 
 var app = builder.Build();

@@ -3,6 +3,7 @@ using Blog.ServiceDefaults.Logging;
 using Blog.ServiceDefaults.Metrics;
 using Blog.ServiceDefaults.Redaction;
 using Blog.ServiceDefaults.RequestIds;
+using Blog.ServiceDefaults.Timeouts;
 using Blog.ServiceDefaults.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -45,6 +46,7 @@ public static partial class Extensions
         builder.AddBlogErrorTracking();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddRequestDeadline();
 
         builder.Services.AddSingleton<BlogMetrics>();
         builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName);

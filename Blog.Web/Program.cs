@@ -9,7 +9,6 @@ using Blog.Web.Security;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRequestDeadline();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBrowserSecurity();
 builder.Services.AddBlogApiClient();

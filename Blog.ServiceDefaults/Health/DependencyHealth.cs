@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,8 @@ public sealed partial class DependencyHealth(
     public const string Tag = "dependency";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    // Checks now failing: an outage logs when it starts and when it ends, not on every probe.
+    private readonly ConcurrentDictionary<string, bool> _failing = new(StringComparer.Ordinal);
     private (DateTimeOffset At, HealthSummary Summary)? _cached;
 
     public async Task<HealthSummary> GetAsync(CancellationToken ct)
@@ -69,12 +72,20 @@ public sealed partial class DependencyHealth(
                 if (entry.Status == HealthStatus.Healthy)
                 {
                     results[name] = "ok";
+                    if (_failing.TryRemove(name, out _))
+                    {
+                        CheckRecovered(logger, name);
+                    }
+
                     continue;
                 }
 
                 var timedOut = entry.Exception is OperationCanceledException or TimeoutException;
                 results[name] = timedOut ? "error: timeout" : "error: unreachable";
-                CheckFailed(logger, entry.Exception, name, timedOut ? "timeout" : "unreachable");
+                if (_failing.TryAdd(name, true))
+                {
+                    CheckFailed(logger, entry.Exception, name, timedOut ? "timeout" : "unreachable");
+                }
             }
 
             var summary = new HealthSummary(results.Values.All(v => v == "ok") ? "ok" : "degraded", results);
@@ -93,6 +104,10 @@ public sealed partial class DependencyHealth(
     [LoggerMessage(EventId = 9100, EventName = "health.check_failed", Level = LogLevel.Warning,
         Message = "Health check {check} failed: {reason}")]
     private static partial void CheckFailed(ILogger logger, Exception? exception, string check, string reason);
+
+    [LoggerMessage(EventId = 9102, EventName = "health.check_recovered", Level = LogLevel.Information,
+        Message = "Health check {check} passes again")]
+    private static partial void CheckRecovered(ILogger logger, string check);
 }
 
 public sealed record HealthSummary(string Status, IReadOnlyDictionary<string, string> Checks);
