@@ -6,9 +6,8 @@
 #
 # Sampled per service: RSS and threads (/proc/PID/status), established TCP connections (ss), GC heap after
 # the last collection (dotnet_gc_last_collection_heap_size_bytes on /metrics, all generations), and live-feed
-# subscriptions: the API's websocket_active_connections. The web frontend exposes no count of its pages'
-# subscriptions nor of its Blazor circuits (ASP.NET Core's aspnetcore.components.circuit.* meter is not
-# exported, and dotnet-counters reports up-down counters only as rates), so its column shows NA.
+# subscriptions: the API's websocket_active_connections and the web frontend's live_feed_subscriptions
+# (connected circuits listening to the live feed; a disconnected tab stops listening at once).
 #
 # Flat means: over the samples after the first minute (JIT, pools and caches warm up; all samples when fewer
 # than three remain), slope x minutes stays within 10% of the fitted start value plus a small absolute slack
@@ -80,11 +79,12 @@ t0=$(cat "$started")
 samples="$out/soak-samples.tsv"
 echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_live_subscriptions" >"$samples"
 sample() {
-  local api web ws tab=$'\t'
+  local api web ws subscriptions tab=$'\t'
   api=$(bench_sample "$DEPLOYED_API_PID" "$DEPLOYED_API_URL")
   web=$(bench_sample "$BENCH_WEB_PID" "$BENCH_WEB_URL")
   ws=$(bench_metric "$DEPLOYED_API_URL" websocket_active_connections)
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" NA >>"$samples"
+  subscriptions=$(bench_metric "$BENCH_WEB_URL" live_feed_subscriptions)
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" "$subscriptions" >>"$samples"
 }
 for ((at = 0; at <= duration; at += interval)); do
   wait_ms=$((t0 + at * 1000 - $(date +%s%3N)))
@@ -134,7 +134,6 @@ flatness=$(awk -F'\t' '
   echo "bench/soak.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, ${duration} s; API and web frontend as deployed (Release, Production), own PostgreSQL and Redis"
   echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/soak-failed-starts/)"
   echo "Samples every ${interval} s ($samples); RSS in KiB, GC heap in bytes."
-  echo "Web live subscriptions: NA, the web frontend exposes no count of its pages' live-feed subscriptions or of its Blazor circuits."
   echo
   echo "$flatness"
   echo
