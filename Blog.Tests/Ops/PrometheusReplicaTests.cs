@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 using Blog.Tests.Infrastructure;
 
 namespace Blog.Tests.Ops;
@@ -12,6 +13,7 @@ public sealed class PrometheusReplicaTests(TwoReplicaAppFixture fixture) : IDisp
     [Fact]
     public async Task Prometheus_scrapes_every_api_replica_and_each_is_up()
     {
+        await StartStoppedReplicasAsync();
         JsonElement[] api = [];
         await WaitFor.ConditionAsync(async () =>
         {
@@ -29,6 +31,26 @@ public sealed class PrometheusReplicaTests(TwoReplicaAppFixture fixture) : IDisp
         Assert.Equal(2, api.Select(t => t.GetProperty("labels").GetProperty("replica").GetString()).Distinct().Count());
         var proxy = fixture.App.GetEndpoint("apiservice", "http");
         Assert.DoesNotContain(api, t => t.GetProperty("labels").GetProperty("instance").GetString()!.EndsWith($":{proxy.Port}", StringComparison.Ordinal));
+    }
+
+    /// <summary>An earlier test of the collection stops both replicas to watch the live feed close; start them again.</summary>
+    private async Task StartStoppedReplicasAsync()
+    {
+        using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
+        var states = new Dictionary<string, string?>();
+        await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(cts.Token))
+        {
+            if (change.Resource.Name == "apiservice" && states.TryAdd(change.ResourceId, change.Snapshot.State?.Text) && states.Count == 2)
+            {
+                break;
+            }
+        }
+
+        foreach (var (replica, state) in states.Where(s => s.Value != KnownResourceStates.Running))
+        {
+            var start = await fixture.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, cts.Token);
+            Assert.True(start.Success, $"starting {replica} ({state}): {start.Message}");
+        }
     }
 
     public void Dispose() => _prometheus.Dispose();
