@@ -13,6 +13,7 @@ public sealed class LiveFanOutTests(TwoReplicaAppFixture fixture)
     [Fact]
     public async Task Clients_on_different_replicas_all_hear_every_post_and_are_closed_cleanly_on_shutdown()
     {
+        await BothReplicasHealthyAsync();
         var apiBase = fixture.App.GetEndpoint("apiservice", "http");
         var clients = new List<LiveClient>();
         try
@@ -65,6 +66,41 @@ public sealed class LiveFanOutTests(TwoReplicaAppFixture fixture)
             foreach (var client in clients)
             {
                 await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The app reports healthy once one replica is; the fan-out needs both (and an earlier test may have stopped them).</summary>
+    private async Task BothReplicasHealthyAsync()
+    {
+        using var cts = new CancellationTokenSource(BlogAppFixture.StartTimeout);
+        var started = new HashSet<string>();
+        var healthy = new HashSet<string>();
+        await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(cts.Token))
+        {
+            if (change.Resource.Name != "apiservice")
+            {
+                continue;
+            }
+
+            if (change.Snapshot.State?.Text is "Exited" or "Finished" && started.Add(change.ResourceId))
+            {
+                var start = await fixture.App.ResourceCommands.ExecuteCommandAsync(change.ResourceId, KnownResourceCommands.StartCommand, cts.Token);
+                Assert.True(start.Success, start.Message);
+            }
+
+            if (change.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            {
+                healthy.Add(change.ResourceId);
+            }
+            else
+            {
+                healthy.Remove(change.ResourceId);
+            }
+
+            if (healthy.Count == 2)
+            {
+                return;
             }
         }
     }
