@@ -49,7 +49,7 @@ public static class ErrorTrackingExtensions
             options.Release ??= Release();
             // Every trace while developing, a tenth in production; Sentry:TracesSampleRate overrides either.
             // SentryTransactionMiddleware makes the sampling decision itself; a rate above zero keeps tracing on.
-            options.TracesSampleRate = TelemetrySignals.DefaultSampleRatio(configuration, environment);
+            options.TracesSampleRate = signals.SampleRatio;
             // Sentry's logger sees every log line whatever the configured levels, and makes breadcrumbs of those at or
             // above this level. Without a scope per request they would mix requests; the request's own log lines are
             // found by its request_id tag instead.
