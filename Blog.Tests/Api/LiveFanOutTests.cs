@@ -18,11 +18,13 @@ public sealed class LiveFanOutTests(TwoReplicaAppFixture fixture)
         var clients = new List<LiveClient>();
         try
         {
-            // The endpoint balances connections over the replicas; connect until both have a client.
-            for (var attempt = 0; attempt < 20 && clients.Select(c => c.Instance).Distinct().Count() < 2; attempt++)
+            // The endpoint balances connections over the replicas, and takes a replica back a moment after it is
+            // healthy again; connect until both have a client.
+            await WaitFor.ConditionAsync(async () =>
             {
                 clients.Add(await LiveClient.ConnectAsync(apiBase));
-            }
+                return clients.Select(c => c.Instance).Distinct().Count() == 2;
+            }, TimeSpan.FromSeconds(30), "live clients on both replicas");
 
             Assert.All(clients, c => Assert.False(string.IsNullOrEmpty(c.Instance)));
             var onDifferentReplicas = clients.GroupBy(c => c.Instance).Select(g => g.First()).ToList();
