@@ -37,5 +37,19 @@ not_run=$(( total - executed ))
 # A test that did not run (a skip, a crash of the host) counts as failed: a missing server must never pass.
 failed=$(( failed + not_run + package_check_failed ))
 if [ "$passed" -eq 0 ] || [ "$failed" -gt 0 ]; then status=1; fi
+# CI keeps only the tail of the output: name each failed test and the start of its message just above the summary.
+if [ "$failed" -gt 0 ]; then
+  python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") in ("Passed", "NotExecuted"):
+        continue
+    message = r.findtext(".//t:ErrorInfo/t:Message", default="", namespaces=ns).strip()
+    print(f"FAILED {r.get('testName')} [{r.get('duration')}]")
+    for line in message.splitlines()[:6]:
+        print(f"    {line[:300]}")
+PY
+fi
 echo "tests: $passed passed, $failed failed"
 exit $status
