@@ -1,3 +1,4 @@
+using Blog.ServiceDefaults.DependencyInjection;
 using Blog.ServiceDefaults.ErrorTracking;
 using Blog.ServiceDefaults.Logging;
 using Blog.ServiceDefaults.Metrics;
@@ -43,6 +44,7 @@ public static partial class Extensions
     {
         builder.AddBlogLogging();
         builder.AddBlogRedaction();
+        builder.Services.Decorate<ILoggerFactory>((factory, _) => new CachingLoggerFactory(factory));
         builder.AddBlogErrorTracking();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
@@ -80,6 +82,16 @@ public static partial class Extensions
                     options.IncludeFormattedMessage = true;
                     options.IncludeScopes = true;
                 });
+
+            // Outside Development the access log (a line per request) stays on stdout, which the platform collects,
+            // and is not exported over OTLP too: there a request is its span (sampled) and its metrics (every
+            // request), and exporting a record per request was the largest single cost of OTLP logs
+            // (docs/decisions/0007-observability-cost.md). Setting Logging:OpenTelemetry:LogLevel:Blog.Requests exports it again.
+            if (!builder.Environment.IsDevelopment()
+                && builder.Configuration[$"Logging:OpenTelemetry:LogLevel:{RequestLogMiddleware.Category}"] is null)
+            {
+                builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(RequestLogMiddleware.Category, LogLevel.Warning);
+            }
         }
 
         openTelemetry.WithMetrics(metrics =>

@@ -11,7 +11,8 @@
 #   bench/observability.sh
 # Knobs: BENCH_ROUNDS (default 2), BENCH_DURATION (wrk -d, default 10s), BENCH_CONNECTIONS (wrk -c,
 # default 32), BENCH_CONFIGS (space-separated subset of: baseline off deployed development logs otel
-# sentry metrics; default all, in that order), BENCH_PROFILE=1 (also records a dotnet-trace thread-time
+# sentry metrics; default all, in that order), BENCH_ENV (VAR=value pairs added to every API configuration,
+# for experiments such as BENCH_ENV=Sentry__TracesSampleRate=0), BENCH_PROFILE=1 (also records a dotnet-trace thread-time
 # profile of each API run and writes where its CPU went, per pillar, to <config>-<round>.profile.txt;
 # profiling slows the run, so compare its figures only with each other).
 # Results: artifacts/bench/observability.txt (report, also printed) and artifacts/bench/observability/
@@ -25,6 +26,7 @@ rounds=${BENCH_ROUNDS:-2}
 duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-32}
 read -r -a configs <<<"${BENCH_CONFIGS:-$all_configs}"
+read -r -a extra_env <<<"${BENCH_ENV:-}"
 for config in "${configs[@]}"; do
   [[ " $all_configs " == *" $config "* ]] || { echo "unknown configuration '$config' (known: $all_configs)" >&2; exit 2; }
 done
@@ -117,6 +119,7 @@ configure() {
     sentry) env=(OTEL_SDK_DISABLED=true "$dsn" Logging__LogLevel__Default=Warning) ;;
     metrics) env=(Sentry__Dsn= Logging__LogLevel__Default=Warning OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none); scrape=true ;;
   esac
+  if [ "$1" != baseline ] && [ ${#extra_env[@]} -gt 0 ]; then env+=("${extra_env[@]}"); fi
 }
 
 # Starts the baseline with its output counted like the API's; sets app_pid, app_url.
@@ -136,11 +139,16 @@ start_baseline() {
   wait_for_url "$app_url/api/posts/$post_id" 60
 }
 
+# CPU time (user + system, in clock ticks) process $1 has used so far: where the cores went during wrk,
+# including the receiver's share, which a deployed service would not pay on its own cores.
+clock_ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
 # Converts a wrk latency ("812.00us", "3.21ms", "1.02s") to milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
 rows="$out/runs.tsv"
-printf 'config\tround\treq/s\tp50_ms\tp99_ms\trequests\tnon2xx\tB/req\tspans\tlogrecs\tmetricexp\tsentry_tx\tsentry_ev\tlines\tscrapes\tserved\n' >"$rows"
+printf 'config\tround\treq/s\tp50_ms\tp99_ms\trequests\tnon2xx\tB/req\tspans\tlogrecs\tmetricexp\tsentry_tx\tsentry_ev\tlines\tscrapes\tserved\tapi_us/req\trecv_us/req\n' >"$rows"
 
 run() {
   local config=$1 round=$2 label="$1-$2"
@@ -193,10 +201,15 @@ run() {
     own_pids+=("$tracer")
   fi
   sleep 2
+  local api_ticks_before recv_ticks_before api_ticks recv_ticks
+  api_ticks_before=$(cpu_ticks "$app_pid")
+  recv_ticks_before=$(cpu_ticks "$receiver_pid")
   wrk -t1 -c"$connections" -d"$duration" --latency "$url" >"$out/$label.wrk.txt" &
   local load=$!
   own_pids+=("$load")
   wait "$load"
+  api_ticks=$(( $(cpu_ticks "$app_pid") - api_ticks_before ))
+  recv_ticks=$(( $(cpu_ticks "$receiver_pid") - recv_ticks_before ))
   if [ -n "$tracer" ]; then
     wait "$tracer" || { echo "dotnet-trace failed; see $out/$label.trace.log" >&2; return 1; }
     dotnet tool run dotnet-trace convert "$out/$label.nettrace" --format Speedscope -o "$out/$label" >>"$out/$label.trace.log" 2>&1
@@ -229,10 +242,12 @@ run() {
   # Everything the process served while the receiver counted: warm-up, wrk and scrapes.
   served=$((requests + warmup_requests + scrapes))
   local counts="$out/$label.counts.json"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$round" "$rps" "$p50" "$p99" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$round" "$rps" "$p50" "$p99" \
     "$requests" "${non2xx:-0}" "$((allocated / requests))" \
     "$(json_number spans "$counts")" "$(json_number logRecords "$counts")" "$(json_number otlpMetricRequests "$counts")" \
-    "$(json_number sentryTransactions "$counts")" "$(json_number sentryEvents "$counts")" "$lines" "$scrapes" "$served" >>"$rows"
+    "$(json_number sentryTransactions "$counts")" "$(json_number sentryEvents "$counts")" "$lines" "$scrapes" "$served" \
+    "$(awk -v t="$api_ticks" -v hz="$clock_ticks" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')" \
+    "$(awk -v t="$recv_ticks" -v hz="$clock_ticks" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')" >>"$rows"
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -254,16 +269,17 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   awk -F'\t' -v configs="${configs[*]}" '
     NR == 1 { next }
     { n[$1]++; rps[$1] += $3; p50[$1] += $4; p99[$1] += $5; alloc[$1] += $8
-      spans[$1] += $9 / $16; tx[$1] += $12 / $16; lines[$1] += $14 / $16; errors[$1] += $7 }
+      spans[$1] += $9 / $16; tx[$1] += $12 / $16; lines[$1] += $14 / $16; errors[$1] += $7
+      cpu[$1] += $17; rcpu[$1] += $18 }
     function mean(a, c) { return a[c] / n[c] }
     function ratio(a, x, y) { return (x in n && y in n && mean(a, y) > 0) ? sprintf("%.3f", mean(a, x) / mean(a, y)) : "n/a" }
     END {
       split(configs, order, " ")
-      printf "%-12s %10s %8s %8s %12s %10s %10s %10s\n", "config", "req/s", "p50 ms", "p99 ms", "alloc B/req", "spans/req", "tx/req", "lines/req"
+      printf "%-12s %10s %8s %8s %12s %10s %10s %10s %12s %12s\n", "config", "req/s", "p50 ms", "p99 ms", "alloc B/req", "spans/req", "tx/req", "lines/req", "API CPU us/req", "recv CPU us/req"
       for (i = 1; i in order; i++) {
         c = order[i]
-        printf "%-12s %10.0f %8.2f %8.2f %12.0f %10.3f %10.4f %10.3f\n", c, mean(rps, c), mean(p50, c), mean(p99, c), mean(alloc, c),
-          spans[c] / n[c], tx[c] / n[c], lines[c] / n[c]
+        printf "%-12s %10.0f %8.2f %8.2f %12.0f %10.3f %10.4f %10.3f %14.1f %15.1f\n", c, mean(rps, c), mean(p50, c), mean(p99, c), mean(alloc, c),
+          spans[c] / n[c], tx[c] / n[c], lines[c] / n[c], mean(cpu, c), mean(rcpu, c)
         if (errors[c] > 0) printf "  (%s: %d non-2xx responses)\n", c, errors[c]
       }
       print ""

@@ -13,9 +13,10 @@
 # than three remain), slope x minutes stays within 10% of the fitted start value plus a small absolute slack
 # (RSS and GC heap 8 MiB, threads 4, connections 4, subscriptions 2).
 #
-# Results: artifacts/bench/soak.txt, soak-samples.tsv, and the load generator's soak-load.{txt,json}, soak-requests.csv.
+# Results: artifacts/bench/soak.txt, soak-samples.tsv, heap snapshots soak-{api,web}-<seconds>.{gcdump,heap.txt}, and the load generator's soak-load.{txt,json}, soak-requests.csv.
 # Knobs (environment): SOAK_DURATION (10m; s or m suffix), SOAK_INTERVAL (30 s), SOAK_READERS (2), SOAK_WRITERS (1),
-#   SOAK_COMMENTERS (1), SOAK_LIVE_CLIENTS (2), SOAK_PAGES (3 browser pages open at once), SOAK_THINK_MS (50).
+#   SOAK_COMMENTERS (1), SOAK_LIVE_CLIENTS (2), SOAK_PAGES (3 browser pages open at once), SOAK_THINK_MS (50),
+#   SOAK_ENV (VAR=value pairs for both services, e.g. DOTNET_gcServer=0).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -39,6 +40,8 @@ source "$root/bench/lib/deployed.sh"
 source "$root/bench/lib/faults.sh"
 BENCH_FAILED_LOGS="$out/soak-failed-starts"
 rm -rf "$BENCH_FAILED_LOGS"
+rm -f "$out"/soak-*.gcdump "$out"/soak-*.gcdump.log "$out"/soak-*.heap.txt
+read -r -a service_env <<<"${SOAK_ENV:-}"
 
 seconds() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 millis() { printf '00:00:%02d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
@@ -57,8 +60,8 @@ echo "soak: building (Release)"
 deployed_build >/dev/null
 deployed_start_postgres
 deployed_start_redis
-bench_start_api
-bench_start_web
+bench_start_api "${service_env[@]}"
+bench_start_web "${service_env[@]}"
 echo "soak: API $DEPLOYED_API_URL (pid $DEPLOYED_API_PID), web $BENCH_WEB_URL (pid $BENCH_WEB_PID), ${duration} s"
 
 started="$DEPLOYED_TMP/started"
@@ -86,10 +89,24 @@ sample() {
   subscriptions=$(bench_metric "$BENCH_WEB_URL" live_feed_subscriptions)
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" "$subscriptions" >>"$samples"
 }
+# A heap snapshot of each service (dotnet-gcdump: it runs a full collection first, so what it counts is live) after
+# the first minute of load and once the load is over; what a request leaves behind shows as growth between the two
+# (the report lists the types that grew most). The sampled GC heap is the heap after the latest collection, which
+# holds garbage until a full one runs: it is not a measure of what is kept.
+gcdump() {
+  local name=$1 pid=$2 at=$3
+  dotnet tool run dotnet-gcdump collect -p "$pid" -o "$out/soak-$name-$at.gcdump" >"$out/soak-$name-$at.gcdump.log" 2>&1 \
+    && dotnet tool run dotnet-gcdump report "$out/soak-$name-$at.gcdump" >"$out/soak-$name-$at.heap.txt" 2>>"$out/soak-$name-$at.gcdump.log"
+}
+first_dump=$(( duration >= 120 ? 60 : 0 ))
 for ((at = 0; at <= duration; at += interval)); do
   wait_ms=$((t0 + at * 1000 - $(date +%s%3N)))
   [ "$wait_ms" -gt 0 ] && sleep "$(awk -v ms="$wait_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
   sample "$at"
+  if [ "$at" -eq "$first_dump" ]; then
+    gcdump api "$DEPLOYED_API_PID" "$at" || true
+    gcdump web "$BENCH_WEB_PID" "$at" || true
+  fi
 done
 
 load_rc=0
@@ -102,6 +119,8 @@ grep -E '"level":"(warning|error|critical)"' "$BENCH_WEB_LOG" >"$out/soak-web.lo
 # Once the load and its browser pages are gone, what is still held: connections and subscriptions should drop to none.
 sleep 5
 sample after
+gcdump api "$DEPLOYED_API_PID" "$duration" || true
+gcdump web "$BENCH_WEB_PID" "$duration" || true
 
 # Start, end and least-squares slope per minute of each column; the fit skips the first minute when enough remains.
 flatness=$(awk -F'\t' '
@@ -130,12 +149,44 @@ flatness=$(awk -F'\t' '
     print (growing == "" ? "Verdict: FLAT (every measured metric within its bound)" : "Verdict: NOT FLAT:" growing)
   }' "$samples")
 
+# Live bytes per type in the first and last heap snapshot (dotnet-gcdump report: bytes, count, type per line).
+heap_growth() {
+  local name=$1 first last
+  first=$(ls "$out"/soak-"$name"-*.heap.txt 2>/dev/null | sort -t- -k3 -n | head -1)
+  last=$(ls "$out"/soak-"$name"-*.heap.txt 2>/dev/null | sort -t- -k3 -n | tail -1)
+  if [ -z "$first" ] || [ "$first" = "$last" ]; then echo "$name: no pair of heap snapshots (see $out/soak-$name-*.gcdump.log)"; return; fi
+  awk -v name="$name" -v a="$first" -v b="$last" '
+    function parse(file, arr, total,   line, n, f) {
+      while ((getline line < file) > 0) {
+        n = split(line, f, " ")
+        if (line ~ /GC Heap bytes/) { gsub(",", "", f[1]); total[0] = f[1] }
+        else if (n >= 3 && f[1] ~ /^[0-9,]+$/ && f[2] ~ /^[0-9,]+$/) {
+          gsub(",", "", f[1]); type = line; sub(/^ *[0-9,]+ +[0-9,]+ +/, "", type); arr[type] += f[1]
+        }
+      }
+    }
+    BEGIN {
+      parse(a, before, tb); parse(b, after, ta)
+      printf "%s: live heap %.1f MiB after the first minute of load, %.1f MiB after the load (full collection before each)\n", name, tb[0] / 1048576, ta[0] / 1048576
+      for (t in after) d[t] = after[t] - before[t]
+      for (k = 0; k < 8; k++) {
+        best = ""; for (t in d) if (best == "" || d[t] > d[best]) best = t
+        if (best == "" || d[best] <= 0) break
+        printf "  %+10.1f KiB  %s\n", d[best] / 1024, best; delete d[best]
+      }
+    }'
+}
+
 {
   echo "bench/soak.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, ${duration} s; API and web frontend as deployed (Release, Production), own PostgreSQL and Redis"
   echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/soak-failed-starts/)"
   echo "Samples every ${interval} s ($samples); RSS in KiB, GC heap in bytes."
   echo
   echo "$flatness"
+  echo
+  echo "Live heap (the types that grew most between the snapshots):"
+  heap_growth api
+  heap_growth web
   echo
   cat "$out/soak-load.txt"
 } >"$out/soak.txt"

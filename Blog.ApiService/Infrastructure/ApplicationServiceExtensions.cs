@@ -6,9 +6,11 @@ using Blog.ApiService.RateLimiting;
 using Blog.ApiService.Users;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Blog.ServiceDefaults.DependencyInjection;
 using Blog.ServiceDefaults.Health;
 using StackExchange.Redis;
 
@@ -48,6 +50,9 @@ public static class ApplicationServiceExtensions
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
             options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));
+        // HybridCache's second level fails soft (FailSoftDistributedCache): a Redis outage is a cache miss, not an error per request.
+        services.Decorate<IDistributedCache>((inner, sp) =>
+            ActivatorUtilities.CreateInstance<FailSoftDistributedCache>(sp, inner));
         services.AddHybridCache();
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Blog.ServiceDefaults.Logging;
 using Blog.ServiceDefaults.Timeouts;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -56,29 +57,14 @@ internal sealed partial class DatabaseUnavailableHandler(
 /// <summary>Logs a database outage as it starts and then once a minute, not once per refused request.</summary>
 internal sealed partial class DatabaseOutageLog(TimeProvider clock, ILogger<DatabaseOutageLog> logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-    private readonly Lock _lock = new();
-    private DateTimeOffset _lastLogged = DateTimeOffset.MinValue;
-    private int _suppressed;
+    private readonly FailureReportThrottle _throttle = new(clock, TimeSpan.FromMinutes(1));
 
     public void Refused(Exception exception)
     {
-        int refused;
-        lock (_lock)
+        if (_throttle.ShouldReport(out var refused))
         {
-            var now = clock.GetUtcNow();
-            if (now - _lastLogged < Interval)
-            {
-                _suppressed++;
-                return;
-            }
-
-            refused = _suppressed + 1;
-            _suppressed = 0;
-            _lastLogged = now;
+            Unavailable(logger, exception, refused);
         }
-
-        Unavailable(logger, exception, refused);
     }
 
     [LoggerMessage(EventId = 1100, EventName = "database.unavailable", Level = LogLevel.Error,

@@ -30,10 +30,12 @@ public sealed class LiveFeed(IConnectionMultiplexer redis, PostCache postCache, 
         try
         {
             await redis.GetSubscriber().PublishAsync(Channel, JsonSerializer.Serialize(liveEvent, LiveEvent.Json));
+            log.FanOutSucceeded();
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            log.FanOutUnavailable(ex.GetType().Name);
+            // A hung Redis times out (RedisTimeoutException is a TimeoutException, not a RedisException).
+            log.FanOutFailed(ex);
             await DeliverAsync(liveEvent, ct);
         }
     }
@@ -72,11 +74,12 @@ public sealed class LiveFeed(IConnectionMultiplexer redis, PostCache postCache, 
                     }
                 });
                 log.Subscribed();
+                log.FanOutSucceeded();
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                log.FanOutUnavailable(ex.GetType().Name);
+                log.FanOutFailed(ex);
                 await Task.Delay(SubscribeRetryDelay, stoppingToken);
             }
         }
