@@ -9,11 +9,14 @@
 #   3/5  postgres-down   PostgreSQL fast shutdown (SIGINT) for FAULTS_PG_DOWN seconds, then restarted
 #   4/5  api-replica-kill  the second API replica SIGKILLed and left down: the rest of the run is on one replica
 #
-# Results: artifacts/bench/faults.txt (the report and its verdict), faults-load.json, faults-requests.csv.
+# Results: artifacts/bench/faults.txt (the report and its verdict), faults-load.json, faults-requests.csv
+# (FAULTS_NAME replaces "faults" in these names).
 # Exit status: 0 when the verdict passes, 1 when it fails.
 # Knobs (environment): FAULTS_DURATION (seconds of load, default 75), FAULTS_READERS (4), FAULTS_WRITERS (2),
 #   FAULTS_COMMENTERS (2), FAULTS_LIVE_CLIENTS (4), FAULTS_THINK_MS (10), FAULTS_REDIS_DOWN (2), FAULTS_HANG (5),
-#   FAULTS_PG_DOWN (6), FAULTS_DEADLINE (10, the API's Requests:Timeout in seconds), FAULTS_RECOVERY (5).
+#   FAULTS_PG_DOWN (6), FAULTS_DEADLINE (10, the API's Requests:Timeout in seconds), FAULTS_RECOVERY (5),
+#   FAULTS_SCHEDULE (the faults to inject, each in its fifth; default all four), FAULTS_NAME (faults),
+#   FAULTS_BUILD (1; 0 uses the Release build as it is, as the test suite does after building it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,7 +33,13 @@ mkdir -p "$out"
 source "$root/bench/lib/deployed.sh"
 # shellcheck source=bench/lib/faults.sh
 source "$root/bench/lib/faults.sh"
-BENCH_FAILED_LOGS="$out/faults-failed-starts"
+name=${FAULTS_NAME:-faults}
+read -r -a schedule <<<"${FAULTS_SCHEDULE:-redis-kill redis-hang postgres-down api-replica-kill}"
+for fault in "${schedule[@]}"; do
+  case $fault in redis-kill | redis-hang | postgres-down | api-replica-kill) ;; *) echo "unknown fault '$fault'" >&2; exit 2 ;; esac
+done
+scheduled() { [[ " ${schedule[*]} " == *" $1 "* ]]; }
+BENCH_FAILED_LOGS="$out/$name-failed-starts"
 rm -rf "$BENCH_FAILED_LOGS"
 
 # TimeSpan values for the load generator: whole seconds, and milliseconds.
@@ -49,8 +58,10 @@ stop_all() {
 }
 trap stop_all EXIT
 
-echo "faults: building (Release)"
-deployed_build >/dev/null
+if [ "${FAULTS_BUILD:-1}" = 1 ]; then
+  echo "faults: building (Release)"
+  deployed_build >/dev/null
+fi
 deployed_start_postgres
 deployed_start_redis
 bench_start_api
@@ -68,7 +79,7 @@ dotnet "$root/bench/Blog.Bench.Load/bin/Release/net10.0/Blog.Bench.Load.dll" \
   --LiveClients "${FAULTS_LIVE_CLIENTS:-4}" --ThinkTime "$(millis "${FAULTS_THINK_MS:-10}")" \
   --Deadline "$(seconds "${FAULTS_DEADLINE:-10}")" --RecoveryLimit "$(seconds "${FAULTS_RECOVERY:-5}")" \
   --Events "$BENCH_EVENTS" --StartedFile "$started" --Database "$DEPLOYED_DB_CONNECTION" \
-  --Output "$out" --Name faults >"$DEPLOYED_TMP/load.out" 2>&1 &
+  --Output "$out" --Name "$name" >"$DEPLOYED_TMP/load.out" 2>&1 &
 load_pid=$!
 
 # Faults are timed from the moment the load begins (after the load users are registered).
@@ -85,42 +96,50 @@ at() {
   return 0
 }
 
-at $((slot * 1))
-echo "faults: Redis SIGKILL, restart after ${redis_down} s"
-bench_mark start redis-kill
-kill -KILL "$DEPLOYED_REDIS_PID"; wait "$DEPLOYED_REDIS_PID" 2>/dev/null || true
-sleep "$redis_down"
-bench_restart_redis
-bench_mark end redis-kill
+if scheduled redis-kill; then
+  at $((slot * 1))
+  echo "faults: Redis SIGKILL, restart after ${redis_down} s"
+  bench_mark start redis-kill
+  kill -KILL "$DEPLOYED_REDIS_PID"; wait "$DEPLOYED_REDIS_PID" 2>/dev/null || true
+  sleep "$redis_down"
+  bench_restart_redis
+  bench_mark end redis-kill
+fi
 
-at $((slot * 2))
-echo "faults: Redis SIGSTOP for ${hang} s"
-bench_mark start redis-hang
-kill -STOP "$DEPLOYED_REDIS_PID"
-sleep "$hang"
-kill -CONT "$DEPLOYED_REDIS_PID"
-bench_mark end redis-hang
+if scheduled redis-hang; then
+  at $((slot * 2))
+  echo "faults: Redis SIGSTOP for ${hang} s"
+  bench_mark start redis-hang
+  kill -STOP "$DEPLOYED_REDIS_PID"
+  sleep "$hang"
+  kill -CONT "$DEPLOYED_REDIS_PID"
+  bench_mark end redis-hang
+fi
 
-at $((slot * 3))
-echo "faults: PostgreSQL fast shutdown for ${pg_down} s"
-pg_stopped=$(date +%s%3N)
-bench_mark start postgres-down
-kill -INT "$DEPLOYED_PG_PID"; wait "$DEPLOYED_PG_PID" 2>/dev/null || true
-at $((pg_stopped - t0 + pg_down * 1000))
-bench_restart_postgres
-bench_mark end postgres-down
+if scheduled postgres-down; then
+  at $((slot * 3))
+  echo "faults: PostgreSQL fast shutdown for ${pg_down} s"
+  pg_stopped=$(date +%s%3N)
+  bench_mark start postgres-down
+  kill -INT "$DEPLOYED_PG_PID"; wait "$DEPLOYED_PG_PID" 2>/dev/null || true
+  at $((pg_stopped - t0 + pg_down * 1000))
+  bench_restart_postgres
+  bench_mark end postgres-down
+fi
 
-at $((slot * 4))
-echo "faults: API replica $api2_url SIGKILL (left down)"
-bench_mark start api-replica-kill
-kill -KILL "$api2_pid" 2>/dev/null || echo "faults: replica 2 had already exited" >&2
-wait "$api2_pid" 2>/dev/null || true
-bench_mark end api-replica-kill
+if scheduled api-replica-kill; then
+  at $((slot * 4))
+  echo "faults: API replica $api2_url SIGKILL (left down)"
+  bench_mark start api-replica-kill
+  kill -KILL "$api2_pid" 2>/dev/null || echo "faults: replica 2 had already exited" >&2
+  wait "$api2_pid" 2>/dev/null || true
+  bench_mark end api-replica-kill
+fi
 
 load_rc=0
 wait "$load_pid" || load_rc=$?
 load_pid=""
-if [ ! -s "$out/faults-load.txt" ]; then
+if [ ! -s "$out/$name-load.txt" ]; then
   echo "faults: the load generator failed (exit $load_rc):" >&2
   cat "$DEPLOYED_TMP/load.out" >&2
   exit 1
@@ -132,17 +151,18 @@ replica1_state=$(alive "$api1_pid")
 # Warnings and errors of each replica, for reading a fault more closely (the info lines are one per request).
 for n in 1 2; do
   log_var="api${n}_log"
-  grep -E '"level":"(warning|error|critical)"' "${!log_var}" >"$out/faults-api$n.log" 2>/dev/null || true
+  grep -E '"level":"(warning|error|critical)"' "${!log_var}" >"$out/$name-api$n.log" 2>/dev/null || true
 done
 {
   echo "bench/faults.sh on $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores; API as deployed (Release, Production), two replicas, own PostgreSQL and Redis"
   echo "Schedule (unix ms):"
   sed 's/^/  /' "$BENCH_EVENTS"
-  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/faults-failed-starts/)"
-  echo "After api-replica-kill the second replica stays down: the rest of the run is on $api1_url alone (at the end: $replica1_state)."
-  echo "API error log lines: replica 1 $(errors "$api1_log"), replica 2 $(errors "$api2_log") (warnings and errors in faults-api1.log, faults-api2.log)"
+  echo "Service starts that failed and were retried before the load: $BENCH_START_FAILURES (their logs: artifacts/bench/$name-failed-starts/)"
+  scheduled api-replica-kill \
+    && echo "After api-replica-kill the second replica stays down: the rest of the run is on $api1_url alone (at the end: $replica1_state)."
+  echo "API error log lines: replica 1 $(errors "$api1_log"), replica 2 $(errors "$api2_log") (warnings and errors in $name-api1.log, $name-api2.log)"
   echo
-  cat "$out/faults-load.txt"
-} >"$out/faults.txt"
-cat "$out/faults.txt"
+  cat "$out/$name-load.txt"
+} >"$out/$name.txt"
+cat "$out/$name.txt"
 exit "$load_rc"

@@ -13,11 +13,15 @@ public sealed partial class RateLimitLog(ILogger<RateLimitLog> logger, TimeProvi
     // Sweeping happens only when this many clients are remembered, so the usual case costs one lookup.
     private const int SweepThreshold = 1024;
 
+    // The partitioned limiter replenishes windows on a 100 ms heartbeat, later still on a busy machine: a request
+    // just after the announced retry time can still be refused, and is the same window for the operator.
+    private static readonly TimeSpan ReplenishGrace = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _quietUntil = new(StringComparer.Ordinal);
 
     internal void Rejected(string policy, Client client, TimeSpan retryAfter, int retryAfterSeconds)
     {
-        if (!FirstInWindow($"{policy}|{client.Key}", retryAfter))
+        if (!FirstInWindow($"{policy}|{client.Key}", retryAfter + ReplenishGrace))
         {
             return;
         }

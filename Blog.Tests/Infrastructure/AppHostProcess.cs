@@ -55,7 +55,8 @@ public static class AppHostProcess
         return (process.ExitCode, output.ToString());
     }
 
-    private static async Task PumpAsync(StreamReader reader, StringBuilder into)
+    /// <summary>Copies a process's output into <paramref name="into"/> line by line (stdout and stderr share it).</summary>
+    internal static async Task PumpAsync(StreamReader reader, StringBuilder into)
     {
         while (await reader.ReadLineAsync() is { } line)
         {

@@ -10,6 +10,8 @@ namespace Blog.Bench.Load;
 /// </summary>
 public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, LoadOptions options) : IAsyncDisposable
 {
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private int _evidenceKept;
@@ -93,7 +95,23 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
             }
 
             // Closing the context closes the page: the circuit's connection goes away, as when a reader leaves.
-            await context.CloseAsync();
+            await CloseAsync(context.CloseAsync());
+        }
+    }
+
+    /// <summary>
+    /// Waits a bounded time for a close: a close racing the end-of-run close of the same context has been seen to
+    /// never complete, which held the whole run past its duration.
+    /// </summary>
+    private static async Task CloseAsync(Task close)
+    {
+        try
+        {
+            await close.WaitAsync(CloseTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+        {
+            // Already closed or closing: nothing left to wait for.
         }
     }
 
@@ -119,7 +137,7 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
     {
         if (_browser is not null)
         {
-            await _browser.CloseAsync();
+            await CloseAsync(_browser.CloseAsync());
         }
 
         _playwright?.Dispose();
