@@ -13,7 +13,7 @@ namespace Blog.ApiService.Infrastructure;
 /// expiration). A circuit breaker stops calling Redis for <see cref="BreakDuration"/> after repeated failures, so
 /// a hung Redis costs the first requests its timeout rather than every request. Without this, HybridCache logs an
 /// error per request for each failed read and write: hundreds of Sentry events for one short outage.
-/// The outage is logged when the circuit opens (at most once a minute, with the calls skipped since) and when it closes.
+/// The outage is logged at its first failure (then at most once a minute, with the count) and when the circuit closes again.
 /// </summary>
 public sealed partial class FailSoftDistributedCache : IBufferDistributedCache
 {
@@ -40,15 +40,6 @@ public sealed partial class FailSoftDistributedCache : IBufferDistributedCache
                 MinimumThroughput = 2,
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = BreakDuration,
-                OnOpened = args =>
-                {
-                    if (_reports.ShouldReport(out var outages))
-                    {
-                        Unavailable(_logger, args.Outcome.Exception?.GetType().Name ?? "unknown", outages, Interlocked.Exchange(ref _skipped, 0));
-                    }
-
-                    return ValueTask.CompletedTask;
-                },
                 OnClosed = _ =>
                 {
                     _reports.Reset();
@@ -119,7 +110,7 @@ public sealed partial class FailSoftDistributedCache : IBufferDistributedCache
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Interlocked.Increment(ref _skipped);
+            Failed(ex);
             return fallback;
         }
     }
@@ -133,8 +124,21 @@ public sealed partial class FailSoftDistributedCache : IBufferDistributedCache
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Interlocked.Increment(ref _skipped);
+            Failed(ex);
             return fallback;
+        }
+    }
+
+    /// <summary>A call that failed or was skipped: the first is logged, then at most one a minute with the count.</summary>
+    private void Failed(Exception ex)
+    {
+        if (ex is BrokenCircuitException)
+        {
+            Interlocked.Increment(ref _skipped);
+        }
+        else if (_reports.ShouldReport(out var failures))
+        {
+            Unavailable(_logger, ex.GetType().Name, failures, Interlocked.Exchange(ref _skipped, 0));
         }
     }
 
@@ -154,8 +158,8 @@ public sealed partial class FailSoftDistributedCache : IBufferDistributedCache
     private static async ValueTask<bool> CopyToAsync(Task<byte[]?> value, IBufferWriter<byte> destination) => CopyTo(await value, destination);
 
     [LoggerMessage(EventId = 3101, EventName = "cache.unavailable", Level = LogLevel.Warning,
-        Message = "Redis is not answering ({error_type}); reads and writes skip it for a while (outages since the last report: {outages}, calls skipped: {skipped_calls})")]
-    private static partial void Unavailable(ILogger logger, string error_type, int outages, int skipped_calls);
+        Message = "Redis is not answering ({error_type}); cache reads miss and writes are skipped ({failures} failed calls and {skipped_calls} calls without Redis since the last report)")]
+    private static partial void Unavailable(ILogger logger, string error_type, int failures, int skipped_calls);
 
     [LoggerMessage(EventId = 3102, EventName = "cache.recovered", Level = LogLevel.Information,
         Message = "Redis answers again ({skipped_calls} cache calls skipped since the last report)")]
