@@ -40,6 +40,8 @@ for fault in "${schedule[@]}"; do
 done
 scheduled() { [[ " ${schedule[*]} " == *" $1 "* ]]; }
 BENCH_FAILED_LOGS="$out/$name-failed-starts"
+# A previous run's report must not stand in for this one's.
+rm -f "$out/$name.txt" "$out/$name-load.txt" "$out/$name-load.json" "$out/$name-requests.csv"
 rm -rf "$BENCH_FAILED_LOGS"
 
 # TimeSpan values for the load generator: whole seconds, and milliseconds.

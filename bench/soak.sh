@@ -42,7 +42,9 @@ source "$root/bench/lib/deployed.sh"
 source "$root/bench/lib/faults.sh"
 BENCH_FAILED_LOGS="$out/soak-failed-starts"
 rm -rf "$BENCH_FAILED_LOGS"
-rm -f "$out"/soak-*.gcdump "$out"/soak-*.gcdump.log "$out"/soak-*.heap.txt
+# A previous run's files must not stand in for this one's.
+rm -f "$out"/soak-*.gcdump "$out"/soak-*.gcdump.log "$out"/soak-*.heap.txt "$out/soak.txt" "$out/soak-load.txt" \
+  "$out/soak-load.json" "$out/soak-requests.csv"
 read -r -a service_env <<<"${SOAK_ENV:-}"
 
 seconds() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }

@@ -50,7 +50,16 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
 
             var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var started = Stopwatch.GetTimestamp();
-            var context = await _browser!.NewContextAsync();
+            IBrowserContext context;
+            try
+            {
+                context = await _browser!.NewContextAsync().WaitAsync(options.RequestTimeout, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+
             // Ending the run closes the page, which ends whatever it was waiting for.
             await using var closeAtEnd = ct.Register(() => _ = context.CloseAsync());
             var outcome = Outcome.Answered;
@@ -59,7 +68,8 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
             IPage? page = null;
             try
             {
-                page = await context.NewPageAsync();
+                // Bounded: a page requested while the end of the run closes its context was seen to never arrive.
+                page = await context.NewPageAsync().WaitAsync(options.RequestTimeout, ct);
                 page.Console += (_, message) => console.Add($"{message.Type}: {message.Text}");
                 page.PageError += (_, error) => console.Add($"pageerror: {error}");
                 var response = await page.GotoAsync(new Uri(web, $"/posts/{id}").ToString(),
@@ -75,6 +85,10 @@ public sealed class PageViewers(Uri web, KnownPosts posts, Recorder recorder, Lo
             catch (PlaywrightException)
             {
                 outcome = Outcome.ConnectionLost;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The run ended while the page was being opened; not measured (below).
             }
 
             if (ct.IsCancellationRequested)
