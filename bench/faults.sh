@@ -25,35 +25,21 @@ duration=${FAULTS_DURATION:-75}
 redis_down=${FAULTS_REDIS_DOWN:-2}
 hang=${FAULTS_HANG:-5}
 pg_down=${FAULTS_PG_DOWN:-6}
-out="$root/artifacts/bench"
-mkdir -p "$out"
-
 "$root/scripts/setup.sh" test >/dev/null
 # shellcheck source=bench/lib/deployed.sh
 source "$root/bench/lib/deployed.sh"
 # shellcheck source=bench/lib/faults.sh
 source "$root/bench/lib/faults.sh"
-name=${FAULTS_NAME:-faults}
+bench_prepare_output "$root/artifacts/bench" "${FAULTS_NAME:-faults}"
+out=$BENCH_OUT name=$BENCH_NAME
 read -r -a schedule <<<"${FAULTS_SCHEDULE:-redis-kill redis-hang postgres-down api-replica-kill}"
 for fault in "${schedule[@]}"; do
   case $fault in redis-kill | redis-hang | postgres-down | api-replica-kill) ;; *) echo "unknown fault '$fault'" >&2; exit 2 ;; esac
 done
 scheduled() { [[ " ${schedule[*]} " == *" $1 "* ]]; }
-BENCH_FAILED_LOGS="$out/$name-failed-starts"
-# A previous run's report must not stand in for this one's.
-rm -f "$out/$name.txt" "$out/$name-load.txt" "$out/$name-load.json" "$out/$name-requests.csv"
-rm -rf "$BENCH_FAILED_LOGS"
 
-# TimeSpan values for the load generator: whole seconds, and milliseconds.
-seconds() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
-millis() { printf '00:00:%02d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
-
-load_pid=""
 stop_all() {
-  if [ -n "$load_pid" ]; then
-    kill -TERM "$load_pid" 2>/dev/null || true
-    wait "$load_pid" 2>/dev/null || true
-  fi
+  bench_stop_load
   # A Redis left stopped by an interrupted run would never exit on SIGTERM.
   [ -n "${DEPLOYED_REDIS_PID:-}" ] && { kill -CONT "$DEPLOYED_REDIS_PID" 2>/dev/null || true; }
   deployed_cleanup
@@ -73,30 +59,14 @@ api2_pid=$DEPLOYED_API_PID api2_url=$DEPLOYED_API_URL api2_log=$DEPLOYED_API_LOG
 echo "faults: PostgreSQL :$DEPLOYED_PG_PORT, Redis :$DEPLOYED_REDIS_PORT, API replicas $api1_url $api2_url"
 
 BENCH_EVENTS="$DEPLOYED_TMP/events"
-started="$DEPLOYED_TMP/started"
 : >"$BENCH_EVENTS"
-dotnet "$root/bench/Blog.Bench.Load/bin/Release/net10.0/Blog.Bench.Load.dll" \
-  --Api "$api1_url,$api2_url" --Duration "$(seconds "$duration")" \
+bench_start_load --Api "$api1_url,$api2_url" --Duration "$(bench_seconds "$duration")" \
   --Readers "${FAULTS_READERS:-4}" --Writers "${FAULTS_WRITERS:-2}" --Commenters "${FAULTS_COMMENTERS:-2}" \
-  --LiveClients "${FAULTS_LIVE_CLIENTS:-4}" --ThinkTime "$(millis "${FAULTS_THINK_MS:-10}")" \
-  --Deadline "$(seconds "${FAULTS_DEADLINE:-10}")" --RecoveryLimit "$(seconds "${FAULTS_RECOVERY:-5}")" \
-  --Events "$BENCH_EVENTS" --StartedFile "$started" --Database "$DEPLOYED_DB_CONNECTION" \
-  --Output "$out" --Name "$name" >"$DEPLOYED_TMP/load.out" 2>&1 &
-load_pid=$!
-
-# Faults are timed from the moment the load begins (after the load users are registered).
-for _ in $(seq 1 600); do
-  [ -s "$started" ] && break
-  kill -0 "$load_pid" 2>/dev/null || { cat "$DEPLOYED_TMP/load.out" >&2; exit 1; }
-  sleep 0.1
-done
-t0=$(cat "$started")
+  --LiveClients "${FAULTS_LIVE_CLIENTS:-4}" --ThinkTime "$(bench_millis "${FAULTS_THINK_MS:-10}")" \
+  --Deadline "$(bench_seconds "${FAULTS_DEADLINE:-10}")" --RecoveryLimit "$(bench_seconds "${FAULTS_RECOVERY:-5}")" \
+  --Events "$BENCH_EVENTS"
 slot=$((duration * 1000 / 5))
-at() {
-  local wait_ms=$((t0 + $1 - $(date +%s%3N)))
-  [ "$wait_ms" -gt 0 ] && sleep "$(awk -v ms="$wait_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
-  return 0
-}
+at() { bench_sleep_until "$1"; }
 
 if scheduled redis-kill; then
   at $((slot * 1))
@@ -124,7 +94,7 @@ if scheduled postgres-down; then
   pg_stopped=$(date +%s%3N)
   bench_mark start postgres-down
   kill -INT "$DEPLOYED_PG_PID"; wait "$DEPLOYED_PG_PID" 2>/dev/null || true
-  at $((pg_stopped - t0 + pg_down * 1000))
+  at $((pg_stopped - BENCH_T0 + pg_down * 1000))
   bench_restart_postgres
   bench_mark end postgres-down
 fi
@@ -139,13 +109,8 @@ if scheduled api-replica-kill; then
 fi
 
 load_rc=0
-wait "$load_pid" || load_rc=$?
-load_pid=""
-if [ ! -s "$out/$name-load.txt" ]; then
-  echo "faults: the load generator failed (exit $load_rc):" >&2
-  cat "$DEPLOYED_TMP/load.out" >&2
-  exit 1
-fi
+bench_wait_load || load_rc=$?
+[ -s "$out/$name-load.txt" ] || exit 1
 
 errors() { grep -c '"level":"error"' "$1" 2>/dev/null || true; }
 alive() { kill -0 "$1" 2>/dev/null && echo "running" || echo "exited"; }

@@ -32,30 +32,18 @@ to_seconds() {
 }
 duration=$(to_seconds "${SOAK_DURATION:-10m}")
 interval=${SOAK_INTERVAL:-30}
-out="$root/artifacts/bench"
-mkdir -p "$out"
-
 "$root/scripts/setup.sh" test >/dev/null
 # shellcheck source=bench/lib/deployed.sh
 source "$root/bench/lib/deployed.sh"
 # shellcheck source=bench/lib/faults.sh
 source "$root/bench/lib/faults.sh"
-BENCH_FAILED_LOGS="$out/soak-failed-starts"
-rm -rf "$BENCH_FAILED_LOGS"
-# A previous run's files must not stand in for this one's.
-rm -f "$out"/soak-*.gcdump "$out"/soak-*.gcdump.log "$out"/soak-*.heap.txt "$out/soak.txt" "$out/soak-load.txt" \
-  "$out/soak-load.json" "$out/soak-requests.csv"
+bench_prepare_output "$root/artifacts/bench" soak
+out=$BENCH_OUT
+rm -f "$out"/soak-*.gcdump "$out"/soak-*.gcdump.log "$out"/soak-*.heap.txt
 read -r -a service_env <<<"${SOAK_ENV:-}"
 
-seconds() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
-millis() { printf '00:00:%02d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
-
-load_pid=""
 stop_all() {
-  if [ -n "$load_pid" ]; then
-    kill -TERM "$load_pid" 2>/dev/null || true
-    wait "$load_pid" 2>/dev/null || true
-  fi
+  bench_stop_load
   deployed_cleanup
 }
 trap stop_all EXIT
@@ -68,20 +56,9 @@ bench_start_api "${service_env[@]}"
 bench_start_web "${service_env[@]}"
 echo "soak: API $DEPLOYED_API_URL (pid $DEPLOYED_API_PID), web $BENCH_WEB_URL (pid $BENCH_WEB_PID), ${duration} s"
 
-started="$DEPLOYED_TMP/started"
-dotnet "$root/bench/Blog.Bench.Load/bin/Release/net10.0/Blog.Bench.Load.dll" \
-  --Api "$DEPLOYED_API_URL" --Web "$BENCH_WEB_URL" --Duration "$(seconds "$duration")" \
+bench_start_load --Api "$DEPLOYED_API_URL" --Web "$BENCH_WEB_URL" --Duration "$(bench_seconds "$duration")" \
   --Readers "${SOAK_READERS:-2}" --Writers "${SOAK_WRITERS:-1}" --Commenters "${SOAK_COMMENTERS:-1}" \
-  --LiveClients "${SOAK_LIVE_CLIENTS:-2}" --PageViewers "${SOAK_PAGES:-3}" --ThinkTime "$(millis "${SOAK_THINK_MS:-50}")" \
-  --StartedFile "$started" --Database "$DEPLOYED_DB_CONNECTION" \
-  --Output "$out" --Name soak >"$DEPLOYED_TMP/load.out" 2>&1 &
-load_pid=$!
-for _ in $(seq 1 600); do
-  [ -s "$started" ] && break
-  kill -0 "$load_pid" 2>/dev/null || { cat "$DEPLOYED_TMP/load.out" >&2; exit 1; }
-  sleep 0.1
-done
-t0=$(cat "$started")
+  --LiveClients "${SOAK_LIVE_CLIENTS:-2}" --PageViewers "${SOAK_PAGES:-3}" --ThinkTime "$(bench_millis "${SOAK_THINK_MS:-50}")"
 
 samples="$out/soak-samples.tsv"
 echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_live_subscriptions" >"$samples"
@@ -104,8 +81,7 @@ gcdump() {
 }
 first_dump=$(( duration >= 120 ? 60 : 0 ))
 for ((at = 0; at <= duration; at += interval)); do
-  wait_ms=$((t0 + at * 1000 - $(date +%s%3N)))
-  [ "$wait_ms" -gt 0 ] && sleep "$(awk -v ms="$wait_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  bench_sleep_until $((at * 1000))
   sample "$at"
   if [ "$at" -eq "$first_dump" ]; then
     gcdump api "$DEPLOYED_API_PID" "$at" || true
@@ -113,10 +89,7 @@ for ((at = 0; at <= duration; at += interval)); do
   fi
 done
 
-load_rc=0
-wait "$load_pid" || load_rc=$?
-load_pid=""
-[ -s "$out/soak-load.txt" ] || { echo "soak: the load generator failed (exit $load_rc):" >&2; cat "$DEPLOYED_TMP/load.out" >&2; exit 1; }
+bench_wait_load || [ -s "$out/soak-load.txt" ] || exit 1
 # Warnings and errors of each service (the info lines are one per request).
 grep -E '"level":"(warning|error|critical)"' "$DEPLOYED_API_LOG" >"$out/soak-api.log" 2>/dev/null || true
 grep -E '"level":"(warning|error|critical)"' "$BENCH_WEB_LOG" >"$out/soak-web.log" 2>/dev/null || true

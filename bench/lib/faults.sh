@@ -13,6 +13,13 @@
 #   bench_sample PID URL            prints "rss_kib threads tcp_established gc_heap_bytes": /proc, ss, and the
 #                                   service's /metrics (dotnet_gc_last_collection_heap_size_bytes, all generations)
 #   bench_metric URL NAME           prints the sum of a metric's samples on URL/metrics
+#   bench_prepare_output DIR NAME   sets BENCH_OUT and BENCH_FAILED_LOGS and removes a previous run's NAME report files
+#   bench_seconds N / bench_millis MS   TimeSpan text for the load generator (00:01:15, 00:00:00.010)
+#   bench_start_load ARGS...        starts bench/Blog.Bench.Load with ARGS plus --StartedFile, --Database, --Output and
+#                                   --Name; waits until its load begins; sets BENCH_LOAD_PID and BENCH_T0 (unix ms)
+#   bench_wait_load                 waits for the load generator; its exit status
+#   bench_stop_load                 SIGTERMs a load generator still running (for an EXIT trap)
+#   bench_sleep_until OFFSET_MS     sleeps until BENCH_T0 + OFFSET_MS
 
 bench_mark() {
   echo "$(date +%s%3N) $1 $2" >>"${BENCH_EVENTS:?set BENCH_EVENTS}"
@@ -142,3 +149,61 @@ bench_sample() {
   echo "${rss:-NA} ${threads:-NA} ${tcp:-0} ${heap:-NA}"
 }
 
+
+bench_prepare_output() {
+  BENCH_OUT=$1
+  BENCH_NAME=$2
+  BENCH_FAILED_LOGS="$BENCH_OUT/$BENCH_NAME-failed-starts"
+  mkdir -p "$BENCH_OUT"
+  # A previous run's report must not stand in for this one's.
+  rm -rf "$BENCH_FAILED_LOGS"
+  rm -f "$BENCH_OUT/$BENCH_NAME.txt" "$BENCH_OUT/$BENCH_NAME-load.txt" "$BENCH_OUT/$BENCH_NAME-load.json" \
+    "$BENCH_OUT/$BENCH_NAME-requests.csv"
+}
+
+bench_seconds() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
+bench_millis() { printf '00:00:%02d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+
+BENCH_LOAD_PID=""
+
+bench_start_load() {
+  local started="$DEPLOYED_TMP/started"
+  rm -f "$started"
+  dotnet "$DEPLOYED_ROOT/bench/Blog.Bench.Load/bin/Release/net10.0/Blog.Bench.Load.dll" "$@" \
+    --StartedFile "$started" --Database "$DEPLOYED_DB_CONNECTION" \
+    --Output "${BENCH_OUT:?call bench_prepare_output}" --Name "$BENCH_NAME" >"$DEPLOYED_TMP/load.out" 2>&1 &
+  BENCH_LOAD_PID=$!
+  # Schedules are timed from the moment the load begins (after the load users are registered).
+  for _ in $(seq 1 600); do
+    [ -s "$started" ] && break
+    kill -0 "$BENCH_LOAD_PID" 2>/dev/null || { cat "$DEPLOYED_TMP/load.out" >&2; return 1; }
+    sleep 0.1
+  done
+  [ -s "$started" ] || { _deployed_log "the load generator did not start its load"; return 1; }
+  BENCH_T0=$(cat "$started")
+}
+
+bench_wait_load() {
+  local rc=0
+  wait "$BENCH_LOAD_PID" || rc=$?
+  BENCH_LOAD_PID=""
+  if [ ! -s "$BENCH_OUT/$BENCH_NAME-load.txt" ]; then
+    echo "the load generator failed (exit $rc):" >&2
+    cat "$DEPLOYED_TMP/load.out" >&2
+    return 1
+  fi
+  return "$rc"
+}
+
+bench_stop_load() {
+  if [ -n "$BENCH_LOAD_PID" ]; then
+    kill -TERM "$BENCH_LOAD_PID" 2>/dev/null || true
+    wait "$BENCH_LOAD_PID" 2>/dev/null || true
+  fi
+}
+
+bench_sleep_until() {
+  local wait_ms=$((BENCH_T0 + $1 - $(date +%s%3N)))
+  [ "$wait_ms" -gt 0 ] && sleep "$(awk -v ms="$wait_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  return 0
+}
