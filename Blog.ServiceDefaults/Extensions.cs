@@ -44,6 +44,7 @@ public static partial class Extensions
     {
         builder.AddBlogLogging();
         builder.AddBlogRedaction();
+        // After redaction, which replaces the logger factory: the cache wraps whichever factory is final.
         builder.Services.Decorate<ILoggerFactory>((factory, _) => new CachingLoggerFactory(factory));
         builder.AddBlogErrorTracking();
         builder.ConfigureOpenTelemetry();
