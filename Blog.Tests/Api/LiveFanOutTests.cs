@@ -24,7 +24,7 @@ public sealed class LiveFanOutTests(TwoReplicaAppFixture fixture)
             {
                 clients.Add(await LiveClient.ConnectAsync(apiBase));
                 return clients.Select(c => c.Instance).Distinct().Count() == 2;
-            }, TimeSpan.FromSeconds(30), "live clients on both replicas");
+            }, TimeSpan.FromSeconds(60), "live clients on both replicas");
 
             Assert.All(clients, c => Assert.False(string.IsNullOrEmpty(c.Instance)));
             var onDifferentReplicas = clients.GroupBy(c => c.Instance).Select(g => g.First()).ToList();
