@@ -4,9 +4,11 @@
 # receiver that answers like an OpenTelemetry collector (OTLP/HTTP protobuf) and like Sentry (envelopes)
 # and counts what arrives (bench/Blog.Bench.Receiver). Configurations alternate within the run, each in a
 # fresh API process; `baseline` is a bare Kestrel app returning the same JSON (bench/Blog.Bench.Baseline).
-# For each: one warm post, 200 warm-up GETs, then wrk on GET /api/posts/{id} while /metrics is scraped
-# every 5 s (where metrics are on) and dotnet-counters samples allocated bytes. The API's stdout/stderr go
-# to a pipe read by `wc -l`, as a container runtime reads them.
+# For each: one warm post, 200 warm-up GETs, then wrk until tiered compilation has settled (at least
+# BENCH_WARMUP seconds, default 15, at most BENCH_WARMUP_MAX, default 90, until the JIT compiles fewer than
+# BENCH_JIT_SETTLED methods a second, default 50), then the measured wrk on GET /api/posts/{id} while
+# /metrics is scraped every 5 s (where metrics are on) and dotnet-counters samples allocated bytes. The
+# API's stdout/stderr go to a pipe read by `wc -l`, as a container runtime reads them.
 #
 #   bench/observability.sh
 # Knobs: BENCH_ROUNDS (default 2), BENCH_DURATION (wrk -d, default 10s), BENCH_CONNECTIONS (wrk -c,
@@ -14,7 +16,8 @@
 # sentry metrics; default all, in that order), BENCH_ENV (VAR=value pairs added to every API configuration,
 # for experiments such as BENCH_ENV=Sentry__TracesSampleRate=0), BENCH_PROFILE=1 (also records a dotnet-trace thread-time
 # profile of each API run and writes where its CPU went, per pillar, to <config>-<round>.profile.txt;
-# profiling slows the run, so compare its figures only with each other).
+# profiling slows the run, so compare its figures only with each other), BENCH_PERF=1 (also records the
+# API's CPU with perf, JIT frames resolved through the runtime's perf map: <config>-<round>.perf.txt).
 # Results: artifacts/bench/observability.txt (report, also printed) and artifacts/bench/observability/
 # (raw wrk output, dotnet-counters CSV, receiver counts, line counts, one TSV row per run).
 set -euo pipefail
@@ -37,6 +40,9 @@ case $duration in
 esac
 [[ $rounds =~ ^[1-9][0-9]*$ && $duration_s =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_ROUNDS and BENCH_DURATION must be positive" >&2; exit 2; }
 warmup_requests=200
+warmup_s=${BENCH_WARMUP:-15}
+warmup_max_s=${BENCH_WARMUP_MAX:-90}
+jit_settled=${BENCH_JIT_SETTLED:-50}
 scrape_interval=5
 
 out="$root/artifacts/bench/observability"
@@ -120,6 +126,9 @@ configure() {
     metrics) env=(Sentry__Dsn= Logging__LogLevel__Default=Warning OTEL_TRACES_EXPORTER=none OTEL_LOGS_EXPORTER=none); scrape=true ;;
   esac
   if [ "$1" != baseline ] && [ ${#extra_env[@]} -gt 0 ]; then env+=("${extra_env[@]}"); fi
+  # perf resolves JIT-compiled frames through the map file the runtime writes to /tmp.
+  # (W^X double mapping would hide the code's address from it.)
+  if [ "${BENCH_PERF:-0}" = 1 ] && [ "$1" != baseline ]; then env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0); fi
 }
 
 # Starts the baseline with its output counted like the API's; sets app_pid, app_url.
@@ -146,6 +155,33 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # Converts a wrk latency ("812.00us", "3.21ms", "1.02s") to milliseconds.
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
+
+# Loads $2 in 5-second steps until the JIT compiles fewer than $jit_settled methods a second during a step
+# (dotnet-counters' dotnet.jit.compiled_methods; it writes its file when its session ends, hence a session per
+# step), for at least $warmup_s and at most $warmup_max_s seconds. Sets warm_requests; the steps and their
+# rates are in <label>.warmup.txt.
+warm_until_jit_settles() {
+  local label=$1 url=$2 csv="$out/$1.jit.csv" elapsed=0 rate=unknown step_requests counters
+  warm_requests=0
+  : >"$out/$label.warmup.txt"
+  while [ "$elapsed" -lt "$warmup_max_s" ]; do
+    rm -f "$csv"
+    dotnet tool run dotnet-counters collect -p "$app_pid" --counters 'System.Runtime[dotnet.jit.compiled_methods]' \
+      --format csv -o "$csv" --refresh-interval 1 --duration 00:00:00:06 >>"$out/$label.jit.log" 2>&1 &
+    counters=$!
+    own_pids+=("$counters")
+    sleep 1
+    wrk -t1 -c"$connections" -d5s "$url" >"$out/$label.warmup-step.txt"
+    wait "$counters" || true
+    step_requests=$(awk '/requests in/ {print $1}' "$out/$label.warmup-step.txt")
+    warm_requests=$((warm_requests + ${step_requests:-0}))
+    elapsed=$((elapsed + 5))
+    rate=$(awk -F, '/compiled_methods/ {s += $NF; n++} END {if (n) printf "%.0f", s / n; else print "unknown"}' "$csv" 2>/dev/null || echo unknown)
+    echo "warm-up ${elapsed}s: ${step_requests:-0} requests, JIT ${rate} methods/s" >>"$out/$label.warmup.txt"
+    if [ "$elapsed" -ge "$warmup_s" ] && [ "$rate" != unknown ] && [ "$rate" -lt "$jit_settled" ]; then break; fi
+  done
+  echo "observability: $label warmed up for ${elapsed}s; JIT ${rate} methods/s at its end" >&2
+}
 
 rows="$out/runs.tsv"
 printf 'config\tround\treq/s\tp50_ms\tp99_ms\trequests\tnon2xx\tB/req\tspans\tlogrecs\tmetricexp\tsentry_tx\tsentry_ev\tlines\tscrapes\tserved\tapi_us/req\trecv_us/req\n' >"$rows"
@@ -187,6 +223,13 @@ run() {
     own_pids+=("$scraper")
   fi
 
+  # Load before measuring until tiered compilation has settled. Measured right after start-up (200 requests
+  # of warm-up) a run spent a fifth of its CPU in the JIT, and `deployed` still did after 15 s of load: on
+  # two saturated cores the background compiler takes 30 s or more to bring tens of thousands of methods to
+  # tier 1 (perf, BENCH_PERF=1). A service runs for hours; its steady state is what this compares.
+  # Scrapes run during it too: the exporter's code tiers up one scrape at a time.
+  warm_until_jit_settles "$label" "$url"
+
   # The session spans wrk with a margin: idle seconds add a few kB, far below a run's allocations.
   dotnet tool run dotnet-counters collect -p "$app_pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' \
     --format csv -o "$counters_file" --refresh-interval 1 --duration "$(date -u -d "@$((duration_s + 4))" +%H:%M:%S)" \
@@ -201,6 +244,13 @@ run() {
     own_pids+=("$tracer")
   fi
   sleep 2
+  local perf=""
+  if [ "${BENCH_PERF:-0}" = 1 ] && [ "$config" != baseline ]; then
+    perf record -e cpu-clock -F 499 -g -p "$app_pid" -o "$out/$label.perf.data" -- sleep "$duration_s" \
+      >"$out/$label.perf.log" 2>&1 &
+    perf=$!
+    own_pids+=("$perf")
+  fi
   local api_ticks_before recv_ticks_before api_ticks recv_ticks
   api_ticks_before=$(cpu_ticks "$app_pid")
   recv_ticks_before=$(cpu_ticks "$receiver_pid")
@@ -210,6 +260,11 @@ run() {
   wait "$load"
   api_ticks=$(( $(cpu_ticks "$app_pid") - api_ticks_before ))
   recv_ticks=$(( $(cpu_ticks "$receiver_pid") - recv_ticks_before ))
+  if [ -n "$perf" ]; then
+    wait "$perf" || { echo "perf failed; see $out/$label.perf.log" >&2; return 1; }
+    perf script -i "$out/$label.perf.data" 2>>"$out/$label.perf.log" | python3 "$root/bench/lib/perf_report.py" /dev/stdin \
+      >"$out/$label.perf.txt"
+  fi
   if [ -n "$tracer" ]; then
     wait "$tracer" || { echo "dotnet-trace failed; see $out/$label.trace.log" >&2; return 1; }
     dotnet tool run dotnet-trace convert "$out/$label.nettrace" --format Speedscope -o "$out/$label" >>"$out/$label.trace.log" 2>&1
@@ -240,7 +295,7 @@ run() {
   scrapes=$(wc -l <"$scrapes_file")
   lines=$(cat "$lines_file")
   # Everything the process served while the receiver counted: warm-up, wrk and scrapes.
-  served=$((requests + warmup_requests + scrapes))
+  served=$((requests + warmup_requests + warm_requests + scrapes))
   local counts="$out/$label.counts.json"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$round" "$rps" "$p50" "$p99" \
     "$requests" "${non2xx:-0}" "$((allocated / requests))" \
@@ -265,6 +320,8 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   echo ".NET:    SDK $(dotnet --version), ASP.NET Core runtime $runtime"
   echo "commit:  $commit"
+  echo "warm-up: wrk until the JIT compiled under $jit_settled methods/s (${warmup_s}-${warmup_max_s} s): $(
+    for f in "$out"/*.warmup.txt; do printf '%s %s, ' "$(basename "$f" .warmup.txt)" "$(tail -n 1 "$f" | sed -E 's/^warm-up ([0-9]+s).*JIT ([0-9a-z]+) .*/\1 (\2\/s)/')"; done | sed 's/, $//')"
   echo
   awk -F'\t' -v configs="${configs[*]}" '
     NR == 1 { next }
