@@ -16,6 +16,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -31,6 +32,7 @@ public static partial class Extensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
+    private const string SentryOtlpExporterName = "sentry";
 
     /// <summary>
     /// Health probes and metric scrapes: they arrive every few seconds and would drown real requests in
@@ -126,8 +128,25 @@ public static partial class Extensions
                 tracing
                     .AddSource(builder.Environment.ApplicationName)
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request => !signals.IsErrorTrackingCall(request))
-                    .AddOtlpExporter();
+                    .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request => !signals.IsErrorTrackingCall(request));
+                if (signals.OtlpTraces)
+                {
+                    tracing.AddOtlpExporter();
+                }
+
+                if (signals.SentryTraces is { } sentry)
+                {
+                    // Sentry's transactions are these traces: the same sampled requests, with their database and cache
+                    // spans, sent in batches. The SDK would post one envelope per transaction from the request path,
+                    // which cost more than the rest of the observability together (docs/decisions/0009-sentry-transactions-over-otlp.md).
+                    tracing.AddOtlpExporter(SentryOtlpExporterName, options =>
+                    {
+                        options.Endpoint = sentry.Endpoint;
+                        options.Protocol = OtlpExportProtocol.HttpProtobuf;
+                        options.Headers = sentry.Headers;
+                    });
+                }
+
                 if (!signals.SamplerConfigured)
                 {
                     // Follow the caller's decision, else keep this share of new traces; OTEL_TRACES_SAMPLER overrides.
@@ -204,7 +223,12 @@ public static partial class Extensions
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseMiddleware<RequestIdMiddleware>();
-            app.UseMiddleware<SentryTransactionMiddleware>();
+            if (app.ApplicationServices.GetRequiredService<TelemetrySignals>().SentryTraces is null)
+            {
+                // Sentry's transactions come from its SDK only when they do not come from the traces.
+                app.UseMiddleware<SentryTransactionMiddleware>();
+            }
+
             app.UseMiddleware<RequestLogMiddleware>();
             app.UseMiddleware<HttpMetricsMiddleware>();
             next(app);

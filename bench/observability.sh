@@ -184,7 +184,7 @@ warm_until_jit_settles() {
 }
 
 rows="$out/runs.tsv"
-printf 'config\tround\treq/s\tp50_ms\tp99_ms\trequests\tnon2xx\tB/req\tspans\tlogrecs\tmetricexp\tsentry_tx\tsentry_ev\tlines\tscrapes\tserved\tapi_us/req\trecv_us/req\n' >"$rows"
+printf 'config\tround\treq/s\tp50_ms\tp99_ms\trequests\tnon2xx\tB/req\tspans\tlogrecs\tmetricexp\tsentry_tx\tsentry_ev\tlines\tscrapes\tserved\tapi_us/req\trecv_us/req\tsdk_tx_dropped\tsentry_otlp_spans\n' >"$rows"
 
 run() {
   local config=$1 round=$2 label="$1-$2"
@@ -297,12 +297,13 @@ run() {
   # Everything the process served while the receiver counted: warm-up, wrk and scrapes.
   served=$((requests + warmup_requests + warm_requests + scrapes))
   local counts="$out/$label.counts.json"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$round" "$rps" "$p50" "$p99" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$config" "$round" "$rps" "$p50" "$p99" \
     "$requests" "${non2xx:-0}" "$((allocated / requests))" \
     "$(json_number spans "$counts")" "$(json_number logRecords "$counts")" "$(json_number otlpMetricRequests "$counts")" \
     "$(json_number sentryTransactions "$counts")" "$(json_number sentryEvents "$counts")" "$lines" "$scrapes" "$served" \
     "$(awk -v t="$api_ticks" -v hz="$clock_ticks" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')" \
-    "$(awk -v t="$recv_ticks" -v hz="$clock_ticks" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')" >>"$rows"
+    "$(awk -v t="$recv_ticks" -v hz="$clock_ticks" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')" \
+    "$(json_number sentryTransactionsDiscardedBySdk "$counts")" "$(json_number sentryOtlpSpans "$counts")" >>"$rows"
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -327,16 +328,16 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
     NR == 1 { next }
     { n[$1]++; rps[$1] += $3; p50[$1] += $4; p99[$1] += $5; alloc[$1] += $8
       spans[$1] += $9 / $16; tx[$1] += $12 / $16; lines[$1] += $14 / $16; errors[$1] += $7
-      cpu[$1] += $17; rcpu[$1] += $18 }
+      cpu[$1] += $17; rcpu[$1] += $18; dropped[$1] += $19 / $16; sspans[$1] += $20 / $16 }
     function mean(a, c) { return a[c] / n[c] }
     function ratio(a, x, y) { return (x in n && y in n && mean(a, y) > 0) ? sprintf("%.3f", mean(a, x) / mean(a, y)) : "n/a" }
     END {
       split(configs, order, " ")
-      printf "%-12s %10s %8s %8s %12s %10s %10s %10s %12s %12s\n", "config", "req/s", "p50 ms", "p99 ms", "alloc B/req", "spans/req", "tx/req", "lines/req", "API CPU us/req", "recv CPU us/req"
+      printf "%-12s %10s %8s %8s %12s %10s %13s %12s %16s %10s %12s %12s\n", "config", "req/s", "p50 ms", "p99 ms", "alloc B/req", "spans/req", "Sentry tx/req", "tx shed/req", "Sentry spans/req", "lines/req", "API CPU us/req", "recv CPU us/req"
       for (i = 1; i in order; i++) {
         c = order[i]
-        printf "%-12s %10.0f %8.2f %8.2f %12.0f %10.3f %10.4f %10.3f %14.1f %15.1f\n", c, mean(rps, c), mean(p50, c), mean(p99, c), mean(alloc, c),
-          spans[c] / n[c], tx[c] / n[c], lines[c] / n[c], mean(cpu, c), mean(rcpu, c)
+        printf "%-12s %10.0f %8.2f %8.2f %12.0f %10.3f %13.4f %12.4f %16.4f %10.3f %14.1f %15.1f\n", c, mean(rps, c), mean(p50, c), mean(p99, c), mean(alloc, c),
+          spans[c] / n[c], tx[c] / n[c], dropped[c] / n[c], sspans[c] / n[c], lines[c] / n[c], mean(cpu, c), mean(rcpu, c)
         if (errors[c] > 0) printf "  (%s: %d non-2xx responses)\n", c, errors[c]
       }
       print ""

@@ -61,14 +61,24 @@ bench_start_load --Api "$DEPLOYED_API_URL" --Web "$BENCH_WEB_URL" --Duration "$(
   --LiveClients "${SOAK_LIVE_CLIENTS:-2}" --PageViewers "${SOAK_PAGES:-3}" --ThinkTime "$(bench_millis "${SOAK_THINK_MS:-50}")"
 
 samples="$out/soak-samples.tsv"
-echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_live_subscriptions" >"$samples"
+echo -e "seconds\tapi_rss_kib\tapi_threads\tapi_tcp\tapi_gc_heap_bytes\tapi_live_subscriptions\tweb_rss_kib\tweb_threads\tweb_tcp\tweb_gc_heap_bytes\tweb_live_subscriptions\tapi_gc_committed_bytes\tapi_gc_gen2_count\tweb_gc_committed_bytes\tweb_gc_gen2_count" >"$samples"
+# What the GC has committed (the part of RSS it answers for) and how many full collections it has run: with the
+# live heap, they tell garbage the GC has not yet needed to collect from memory something keeps.
+gc_figures() {
+  curl -sf -H "Authorization: Bearer $DEPLOYED_SCRAPE_TOKEN" "$1/metrics" | awk '
+    $1 == "dotnet_gc_last_collection_memory_committed_size_bytes" { committed = $NF }
+    index($1, "dotnet_gc_collections_total{") == 1 && $1 ~ /gc_heap_generation="gen2"/ { gen2 = $NF }
+    END { printf "%s %s\n", committed == "" ? "NA" : committed, gen2 == "" ? "NA" : gen2 }' || echo "NA NA"
+}
 sample() {
-  local api web ws subscriptions tab=$'\t'
+  local api web ws subscriptions api_gc web_gc tab=$'\t'
   api=$(bench_sample "$DEPLOYED_API_PID" "$DEPLOYED_API_URL")
   web=$(bench_sample "$BENCH_WEB_PID" "$BENCH_WEB_URL")
   ws=$(bench_metric "$DEPLOYED_API_URL" websocket_active_connections)
   subscriptions=$(bench_metric "$BENCH_WEB_URL" live_feed_subscriptions)
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" "$subscriptions" >>"$samples"
+  api_gc=$(gc_figures "$DEPLOYED_API_URL")
+  web_gc=$(gc_figures "$BENCH_WEB_URL")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${api// /$tab}" "$ws" "${web// /$tab}" "$subscriptions" "${api_gc// /$tab}" "${web_gc// /$tab}" >>"$samples"
 }
 # A heap snapshot of each service (dotnet-gcdump: it runs a full collection first, so what it counts is live) after
 # the first minute of load and once the load is over; what a request leaves behind shows as growth between the two
@@ -111,18 +121,22 @@ flatness=$(awk -F'\t' '
     growing = ""
     printf "%-24s %14s %14s %14s %16s %14s  %s\n", "metric", "start", "end", "after load", "slope per min", "fit window", "flat"
     for (i = 2; i <= cols; i++) {
+      if (name[i] ~ /gc_gen2_count/) {
+        printf "%-24s %14s %14s %14s %16.1f %14s  %s\n", name[i], v[1, i], v[n, i], after[i], (v[n, i] - v[1, i]) / (t[n] / 60 > 0 ? t[n] / 60 : 1), "-", "counted (full collections)"
+        continue
+      }
       if (v[1, i] == "NA") { printf "%-24s %14s %14s %14s %16s %14s  %s\n", name[i], "NA", "NA", "NA", "NA", "-", "not measured"; continue }
       sx = sy = sxx = sxy = 0; m = 0
       for (k = first; k <= n; k++) { x = t[k] / 60; y = v[k, i]; sx += x; sy += y; sxx += x * x; sxy += x * y; m++ }
       slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
       fitted_start = (sy - slope * sx) / m + slope * t[first] / 60
-      slack = name[i] ~ /rss_kib/ ? 8192 : name[i] ~ /heap_bytes/ ? 8388608 : name[i] ~ /threads|tcp/ ? 4 : 2
+      slack = name[i] ~ /rss_kib/ ? 8192 : name[i] ~ /heap_bytes|committed_bytes/ ? 8388608 : name[i] ~ /threads|tcp/ ? 4 : 2
       limit = 0.10 * (fitted_start < 0 ? -fitted_start : fitted_start) + slack
       growth = slope * minutes
       flat = growth <= limit ? "yes" : "NO"
       # RSS and the heap after the latest collection include what the GC and the runtime keep for later (garbage
       # awaiting a full collection, committed regions, JIT code): reported, and judged by the live heap instead.
-      if (name[i] ~ /rss_kib|gc_heap_bytes/) flat = (flat == "yes" ? "yes" : "grows (see live heap)")
+      if (name[i] ~ /rss_kib|gc_heap_bytes|gc_committed_bytes/) flat = (flat == "yes" ? "yes" : "grows (see live heap)")
       else if (flat == "NO") growing = growing " " name[i]
       printf "%-24s %14s %14s %14s %16.1f %8ds-%ss  %s\n", name[i], v[1, i], v[n, i], after[i], slope, t[first], t[n], flat
     }

@@ -25,10 +25,12 @@ public static class ErrorTrackingExtensions
     /// users are identified by id only; every event carries request_id, route and trace_id.
     /// </summary>
     /// <remarks>
-    /// Wired through Sentry's logging integration plus <see cref="SentryTransactionMiddleware"/> rather than
-    /// Sentry.AspNetCore's middleware, which clones Sentry's scope and builds a transaction for every request
-    /// whether it is sampled or not: that cost two thirds of the API's throughput (docs/decisions/0007-observability-cost.md).
-    /// Unhandled exceptions reach Sentry as the error the framework's exception handler logs.
+    /// Wired through Sentry's logging integration rather than Sentry.AspNetCore's middleware, which clones Sentry's
+    /// scope and builds a transaction for every request whether it is sampled or not: that cost two thirds of the
+    /// API's throughput (docs/decisions/0007-observability-cost.md). Unhandled exceptions reach Sentry as the error
+    /// the framework's exception handler logs. Transactions are the sampled OpenTelemetry traces, exported to
+    /// Sentry's OTLP endpoint outside Development, or <see cref="SentryTransactionMiddleware"/>'s
+    /// (<c>Sentry:Transactions</c>, docs/decisions/0009-sentry-transactions-over-otlp.md).
     /// </remarks>
     public static WebApplicationBuilder AddBlogErrorTracking(this WebApplicationBuilder builder)
     {
@@ -47,8 +49,8 @@ public static class ErrorTrackingExtensions
 
             options.Environment = environment.EnvironmentName.ToLowerInvariant();
             options.Release ??= Release();
-            // Every trace while developing, a tenth in production; Sentry:TracesSampleRate overrides either.
-            // SentryTransactionMiddleware makes the sampling decision itself; a rate above zero keeps tracing on.
+            // Every trace while developing, a tenth in production; Sentry:TracesSampleRate overrides either. The SDK
+            // makes transactions only in Sentry:Transactions=sdk, where SentryTransactionMiddleware decides which.
             options.TracesSampleRate = signals.SampleRatio;
             // Sentry's logger sees every log line whatever the configured levels, and makes breadcrumbs of those at or
             // above this level. Without a scope per request they would mix requests; the request's own log lines are
@@ -136,6 +138,21 @@ public static class ErrorTrackingExtensions
                 if (http.User.FindFirst("sub")?.Value is { } userId)
                 {
                     sentryEvent.User = new SentryUser { Id = userId };
+                }
+
+                // Every error names its request's route as its transaction, sampled or not, and joins the request's
+                // trace: the sampled transaction's when there is one, else the trace OpenTelemetry gave the request.
+                sentryEvent.TransactionName = $"{http.Request.Method} {EndpointLabel.For(http)}";
+                var trace = sentryEvent.Contexts.Trace;
+                if (SentryTransactionMiddleware.For(http) is { } transaction)
+                {
+                    trace.TraceId = transaction.TraceId;
+                    trace.SpanId = transaction.SpanId;
+                }
+                else if (Activity.Current is { } activity)
+                {
+                    trace.TraceId = SentryId.Parse(activity.TraceId.ToHexString());
+                    trace.SpanId = SpanId.Parse(activity.SpanId.ToHexString());
                 }
             }
 

@@ -10,6 +10,8 @@ namespace Blog.ServiceDefaults.ErrorTracking;
 /// Makes a Sentry transaction of each sampled request, and does nothing else: an unsampled request costs one
 /// sampling check (<see cref="TraceSampling"/>). When OpenTelemetry exports traces the transaction carries the
 /// request's trace and span ids, so a Sentry transaction and the dashboard's trace are one request under one id.
+/// Only with <c>Sentry:Transactions=sdk</c> (the default in Development, for Spotlight): otherwise Sentry gets the
+/// traces themselves over OTLP (docs/decisions/0009-sentry-transactions-over-otlp.md).
 /// </summary>
 public sealed class SentryTransactionMiddleware(RequestDelegate next, IHub hub, TraceSampling sampling)
 {
@@ -32,20 +34,25 @@ public sealed class SentryTransactionMiddleware(RequestDelegate next, IHub hub, 
                 traceId: SentryId.Parse(activity.TraceId.ToHexString()),
                 isSampled: true));
 
-        using (hub.PushScope())
+        // Not put on a Sentry scope: pushing and configuring one copies the whole scope per sampled request. An error
+        // captured during the request finds its transaction here instead (ErrorTrackingExtensions' request context).
+        context.Items[ItemKey] = transaction;
+        try
         {
-            hub.ConfigureScope(static (scope, t) => scope.Transaction = t, transaction);
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                transaction.Name = $"{context.Request.Method} {EndpointLabel.For(context)}";
-                transaction.Finish(Status(context.Response.StatusCode));
-            }
+            await next(context);
+        }
+        finally
+        {
+            transaction.Name = $"{context.Request.Method} {EndpointLabel.For(context)}";
+            transaction.Finish(Status(context.Response.StatusCode));
         }
     }
+
+    /// <summary>The request's transaction, while there is one.</summary>
+    public static ITransactionTracer? For(HttpContext context) =>
+        context.Items.TryGetValue(ItemKey, out var item) ? item as ITransactionTracer : null;
+
+    private static readonly object ItemKey = new();
 
     /// <summary>The span status Sentry's own middleware gives a response, for the statuses an API answers.</summary>
     private static SpanStatus Status(int code) => code switch

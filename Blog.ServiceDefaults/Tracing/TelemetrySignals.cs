@@ -6,12 +6,20 @@ namespace Blog.ServiceDefaults.Tracing;
 /// <summary>
 /// Which telemetry this process exports, read once at start from the standard OpenTelemetry variables
 /// (<c>OTEL_SDK_DISABLED</c>, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none</c>,
-/// <c>OTEL_TRACES_SAMPLER</c>). A signal nobody receives is not produced at all: building spans or log
-/// records for no exporter costs a share of every request (docs/performance.md).
+/// <c>OTEL_TRACES_SAMPLER</c>) and Sentry's settings. A signal nobody receives is not produced at all: building
+/// spans or log records for no exporter costs a share of every request (docs/performance.md).
 /// </summary>
+/// <param name="Traces">Whether requests are traced at all: spans go to the OTLP endpoint, to Sentry, or both.</param>
+/// <param name="OtlpTraces">Whether spans go to <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (the dashboard, a collector).</param>
+/// <param name="SentryTraces">Where Sentry's OTLP endpoint takes the sampled traces, when Sentry gets its
+/// transactions from OpenTelemetry rather than from its SDK (<see cref="SentryOtlpTarget"/>).</param>
 public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetrics, bool SamplerConfigured, double SampleRatio,
-    IReadOnlySet<string> ErrorTrackingHosts)
+    IReadOnlySet<string> ErrorTrackingHosts, bool OtlpTraces = false, SentryOtlpTarget? SentryTraces = null)
 {
+    /// <summary><c>otlp</c>: Sentry's transactions are the sampled OpenTelemetry traces, sent to Sentry's OTLP endpoint in
+    /// batches; <c>sdk</c>: the Sentry SDK makes one per sampled request. Default: <c>otlp</c> outside Development.</summary>
+    public const string TransactionsKey = "Sentry:Transactions";
+
     public static TelemetrySignals From(IConfiguration configuration, IHostEnvironment environment)
     {
         var disabled = configuration.GetValue<bool>("OTEL_SDK_DISABLED");
@@ -19,13 +27,34 @@ public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetri
         bool Exported(string signal) =>
             otlp && !string.Equals(configuration[$"OTEL_{signal}_EXPORTER"], "none", StringComparison.OrdinalIgnoreCase);
 
+        var sentryTraces = disabled ? null : SentryTracesTarget(configuration, environment);
         return new TelemetrySignals(
-            Traces: Exported("TRACES"),
+            Traces: Exported("TRACES") || sentryTraces is not null,
             OtlpLogs: Exported("LOGS"),
             OtlpMetrics: Exported("METRICS"),
             SamplerConfigured: !string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]),
             SampleRatio: DefaultSampleRatio(configuration, environment),
-            ErrorTrackingHosts: Authorities(configuration["Sentry:Dsn"], configuration["Sentry:SpotlightUrl"]));
+            ErrorTrackingHosts: Authorities(configuration["Sentry:Dsn"], configuration["Sentry:SpotlightUrl"]),
+            OtlpTraces: Exported("TRACES"),
+            SentryTraces: sentryTraces);
+    }
+
+    /// <summary>
+    /// Sentry's OTLP traces endpoint for the configured DSN, unless <see cref="TransactionsKey"/> says <c>sdk</c> or, by
+    /// default, in Development, where Spotlight shows the SDK's transactions and every request is traced anyway.
+    /// </summary>
+    private static SentryOtlpTarget? SentryTracesTarget(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var mode = configuration[TransactionsKey];
+        var overOtlp = string.IsNullOrWhiteSpace(mode)
+            ? !environment.IsDevelopment()
+            : mode.Trim().ToLowerInvariant() switch
+            {
+                "otlp" => true,
+                "sdk" => false,
+                _ => throw new InvalidOperationException($"{TransactionsKey} is '{mode}'; it is 'otlp' or 'sdk'."),
+            };
+        return overOtlp ? SentryOtlpTarget.FromDsn(configuration["Sentry:Dsn"]) : null;
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace Blog.Tests.Infrastructure;
 
 /// <summary>
 /// A local HTTP endpoint that keeps every payload posted to it: the closest real thing to Sentry's
-/// hosted service (envelopes at /api/{project}/envelope/) and to an OTLP collector (/v1/logs,
-/// /v1/traces, /v1/metrics over http/protobuf) that a test machine can have.
+/// hosted service (envelopes at /api/{project}/envelope/, OTLP traces at /api/{project}/integration/otlp/v1/traces)
+/// and to an OTLP collector (/v1/logs, /v1/traces, /v1/metrics over http/protobuf) that a test machine can have.
 /// </summary>
 public sealed class TelemetryReceiver : IAsyncDisposable
 {
@@ -46,7 +46,7 @@ public sealed class TelemetryReceiver : IAsyncDisposable
                 bytes = plain.ToArray();
             }
 
-            receiver.Payloads.Enqueue(new ReceivedPayload("/" + path, bytes));
+            receiver.Payloads.Enqueue(new ReceivedPayload("/" + path, bytes, http.Request.Headers["x-sentry-auth"].ToString()));
             // The browser SDK posts cross-origin, as it would to Sentry.
             http.Response.Headers.AccessControlAllowOrigin = "*";
             return Results.Ok();
@@ -60,6 +60,9 @@ public sealed class TelemetryReceiver : IAsyncDisposable
 
     public IEnumerable<ReceivedPayload> Otlp => Payloads.Where(p => p.Path.StartsWith("/v1/", StringComparison.Ordinal));
 
+    /// <summary>Traces sent to Sentry's OTLP endpoint (project 1 of <see cref="SentryDsn"/>).</summary>
+    public IEnumerable<ReceivedPayload> SentryOtlpTraces => Payloads.Where(p => p.Path == "/api/1/integration/otlp/v1/traces");
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -67,7 +70,8 @@ public sealed class TelemetryReceiver : IAsyncDisposable
     }
 }
 
-public sealed record ReceivedPayload(string Path, byte[] Body)
+/// <param name="SentryAuth">The <c>x-sentry-auth</c> header, which Sentry's OTLP endpoint requires; empty when absent.</param>
+public sealed record ReceivedPayload(string Path, byte[] Body, string SentryAuth = "")
 {
     /// <summary>Protobuf and envelopes both carry strings as UTF-8, so a plain search finds any leaked value.</summary>
     public bool Contains(string value) => Encoding.UTF8.GetString(Body).Contains(value, StringComparison.OrdinalIgnoreCase);

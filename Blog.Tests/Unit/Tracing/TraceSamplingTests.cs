@@ -86,6 +86,46 @@ public sealed class TraceSamplingTests
         Assert.False(signals.IsErrorTrackingCall(new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:5480/api/posts")));
     }
 
+    [Theory]
+    [InlineData("https://abc123@o42.ingest.us.sentry.io/4567", "https://o42.ingest.us.sentry.io/api/4567/integration/otlp/v1/traces", "abc123")]
+    [InlineData("http://public:secret@127.0.0.1:9000/1", "http://127.0.0.1:9000/api/1/integration/otlp/v1/traces", "public")]
+    [InlineData("https://key@sentry.example.com/sentry/12", "https://sentry.example.com/sentry/api/12/integration/otlp/v1/traces", "key")]
+    public void Sentrys_otlp_endpoint_and_key_come_from_the_dsn(string dsn, string endpoint, string key)
+    {
+        var target = SentryOtlpTarget.FromDsn(dsn)!;
+
+        Assert.Equal(endpoint, target.Endpoint.ToString());
+        Assert.Equal($"x-sentry-auth=sentry sentry_key={key}", target.Headers);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("https://o42.ingest.us.sentry.io/4567")]
+    public void Without_a_usable_dsn_there_is_no_sentry_endpoint(string? dsn) => Assert.Null(SentryOtlpTarget.FromDsn(dsn));
+
+    [Fact]
+    public void Outside_development_sentry_takes_the_traces_over_otlp_unless_told_otherwise()
+    {
+        var dsn = ("Sentry:Dsn", "https://abc123@o42.ingest.us.sentry.io/4567");
+
+        var production = Signals(dsn);
+        Assert.NotNull(production.SentryTraces);
+        // Sentry alone is a reason to trace; the collector's exporter is another.
+        Assert.True(production.Traces);
+        Assert.False(production.OtlpTraces);
+
+        Assert.Null(Signals(dsn, ("Sentry:Transactions", "sdk")).SentryTraces);
+        Assert.Null(Signals(dsn, ("OTEL_SDK_DISABLED", "true")).SentryTraces);
+        Assert.Null(Signals().SentryTraces);
+        Assert.Null(TelemetrySignals.From(Configuration(dsn), new Environment(Environments.Development)).SentryTraces);
+        Assert.NotNull(TelemetrySignals.From(Configuration(dsn, ("Sentry:Transactions", "otlp")), new Environment(Environments.Development)).SentryTraces);
+        Assert.Throws<InvalidOperationException>(() => Signals(dsn, ("Sentry:Transactions", "both")));
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+
     private sealed class Environment(string name) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = name;

@@ -16,6 +16,18 @@ public static class OtlpEndpoints
         app.MapPost("/v1/traces", (HttpContext context, ReceiverCounts counts) => ReceiveAsync(context, counts, OtlpSignal.Traces));
         app.MapPost("/v1/logs", (HttpContext context, ReceiverCounts counts) => ReceiveAsync(context, counts, OtlpSignal.Logs));
         app.MapPost("/v1/metrics", (HttpContext context, ReceiverCounts counts) => ReceiveAsync(context, counts, OtlpSignal.Metrics));
+        // Sentry's own OTLP traces endpoint (the path its DSN settings give), which turns the spans into its transactions.
+        app.MapPost("/api/{project}/integration/otlp/v1/traces", (HttpContext context, ReceiverCounts counts) =>
+        {
+            // As Sentry does: no public key, no ingestion.
+            if (!context.Request.Headers["x-sentry-auth"].ToString().StartsWith("sentry sentry_key=", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            }
+
+            return ReceiveAsync(context, counts, OtlpSignal.SentryTraces);
+        });
         return app;
     }
 

@@ -5,8 +5,10 @@ namespace Blog.Bench.Receiver.Sentry;
 /// <summary>
 /// The parts of a Sentry envelope the benchmark counts: a JSON header line, then items, each a JSON
 /// header line followed by a payload of <c>length</c> bytes or, without a length, up to the next newline.
+/// A <c>client_report</c> item is read too: it is how the SDK says what it discarded and why (its queue full,
+/// a rate limit), so the benchmark can tell transactions shed by the SDK from transactions never made.
 /// </summary>
-public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemTypes)
+public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemTypes, long DiscardedTransactions = 0)
 {
     public static SentryEnvelope Parse(ReadOnlySpan<byte> content)
     {
@@ -15,6 +17,7 @@ public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemT
         var eventId = ReadHeader(header, "event_id").Text;
 
         var types = new List<string>();
+        long discarded = 0;
         while (position < content.Length)
         {
             var line = ReadLine(content, ref position);
@@ -25,6 +28,7 @@ public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemT
 
             var (type, length) = ReadItemHeader(line);
             types.Add(type);
+            ReadOnlySpan<byte> payload;
             if (length is { } bytes)
             {
                 if (bytes > content.Length - position)
@@ -32,6 +36,7 @@ public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemT
                     throw new InvalidDataException("An item's length runs past the end of the envelope.");
                 }
 
+                payload = content.Slice(position, (int)bytes);
                 position += (int)bytes;
                 if (position < content.Length && content[position] == (byte)'\n')
                 {
@@ -40,14 +45,48 @@ public sealed record SentryEnvelope(string? EventId, IReadOnlyList<string> ItemT
             }
             else
             {
-                ReadLine(content, ref position);
+                payload = ReadLine(content, ref position);
+            }
+
+            if (type == "client_report")
+            {
+                discarded += DiscardedTransactionsIn(payload);
             }
         }
 
-        return new SentryEnvelope(eventId, types);
+        return new SentryEnvelope(eventId, types, discarded);
     }
 
-    private static ReadOnlySpan<byte> ReadLine(ReadOnlySpan<byte> content, ref int position)
+    /// <summary>Sums <c>discarded_events[].quantity</c> of category <c>transaction</c>, whatever the reason.</summary>
+    private static long DiscardedTransactionsIn(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            using var report = JsonDocument.Parse(payload.ToArray());
+            if (!report.RootElement.TryGetProperty("discarded_events", out var events) || events.ValueKind != JsonValueKind.Array)
+            {
+                return 0;
+            }
+
+            long total = 0;
+            foreach (var discarded in events.EnumerateArray())
+            {
+                if (discarded.TryGetProperty("category", out var category) && category.ValueEquals("transaction")
+                    && discarded.TryGetProperty("quantity", out var quantity) && quantity.TryGetInt64(out var n))
+                {
+                    total += n;
+                }
+            }
+
+            return total;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException("A client report is not valid JSON.", ex);
+        }
+    }
+
+    private static ReadOnlySpan<byte> ReadLine(ReadOnlySpan<byte> content, scoped ref int position)
     {
         var rest = content[position..];
         var end = rest.IndexOf((byte)'\n');

@@ -25,7 +25,7 @@ public static class SentryEnvelopeEndpoints
             return TypedResults.BadRequest();
         }
 
-        counts.AddSentryEnvelope(wireBytes, envelope.ItemTypes);
+        counts.AddSentryEnvelope(wireBytes, envelope.ItemTypes, envelope.DiscardedTransactions);
         return TypedResults.Ok(new SentryEnvelopeResponse(envelope.EventId ?? Guid.NewGuid().ToString("N")));
     }
 }
