@@ -134,7 +134,7 @@ public static class ErrorTrackingExtensions
         {
             if (accessor.HttpContext is { } http)
             {
-                Describe(sentryEvent, http);
+                var route = Describe(sentryEvent, http);
                 if (http.User.FindFirst("sub")?.Value is { } userId)
                 {
                     sentryEvent.User = new SentryUser { Id = userId };
@@ -142,7 +142,7 @@ public static class ErrorTrackingExtensions
 
                 // Every error names its request's route as its transaction, sampled or not, and joins the request's
                 // trace: the sampled transaction's when there is one, else the trace OpenTelemetry gave the request.
-                sentryEvent.TransactionName = $"{http.Request.Method} {EndpointLabel.For(http)}";
+                sentryEvent.TransactionName = $"{http.Request.Method} {route}";
                 var trace = sentryEvent.Contexts.Trace;
                 if (SentryTransactionMiddleware.For(http) is { } transaction)
                 {
@@ -169,7 +169,8 @@ public static class ErrorTrackingExtensions
             return transaction;
         }
 
-        private static void Describe(IEventLike target, HttpContext http)
+        /// <returns>The request's route label, which it tags.</returns>
+        private static string Describe(IEventLike target, HttpContext http)
         {
             var route = EndpointLabel.For(http);
             target.Request.Method = http.Request.Method;
@@ -181,6 +182,8 @@ public static class ErrorTrackingExtensions
             {
                 target.SetTag("trace_id", activity.TraceId.ToHexString());
             }
+
+            return route;
         }
     }
 }

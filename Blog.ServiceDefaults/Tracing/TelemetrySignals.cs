@@ -9,13 +9,15 @@ namespace Blog.ServiceDefaults.Tracing;
 /// <c>OTEL_TRACES_SAMPLER</c>) and Sentry's settings. A signal nobody receives is not produced at all: building
 /// spans or log records for no exporter costs a share of every request (docs/performance.md).
 /// </summary>
-/// <param name="Traces">Whether requests are traced at all: spans go to the OTLP endpoint, to Sentry, or both.</param>
 /// <param name="OtlpTraces">Whether spans go to <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (the dashboard, a collector).</param>
 /// <param name="SentryTraces">Where Sentry's OTLP endpoint takes the sampled traces, when Sentry gets its
 /// transactions from OpenTelemetry rather than from its SDK (<see cref="SentryOtlpTarget"/>).</param>
-public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetrics, bool SamplerConfigured, double SampleRatio,
-    IReadOnlySet<string> ErrorTrackingHosts, bool OtlpTraces = false, SentryOtlpTarget? SentryTraces = null)
+public sealed record TelemetrySignals(bool OtlpTraces, bool OtlpLogs, bool OtlpMetrics, bool SamplerConfigured, double SampleRatio,
+    IReadOnlySet<string> ErrorTrackingHosts, SentryOtlpTarget? SentryTraces)
 {
+    /// <summary>Whether requests are traced at all: spans go to the OTLP endpoint, to Sentry, or both.</summary>
+    public bool Traces => OtlpTraces || SentryTraces is not null;
+
     /// <summary><c>otlp</c>: Sentry's transactions are the sampled OpenTelemetry traces, sent to Sentry's OTLP endpoint in
     /// batches; <c>sdk</c>: the Sentry SDK makes one per sampled request. Default: <c>otlp</c> outside Development.</summary>
     public const string TransactionsKey = "Sentry:Transactions";
@@ -29,13 +31,12 @@ public sealed record TelemetrySignals(bool Traces, bool OtlpLogs, bool OtlpMetri
 
         var sentryTraces = disabled ? null : SentryTracesTarget(configuration, environment);
         return new TelemetrySignals(
-            Traces: Exported("TRACES") || sentryTraces is not null,
+            OtlpTraces: Exported("TRACES"),
             OtlpLogs: Exported("LOGS"),
             OtlpMetrics: Exported("METRICS"),
             SamplerConfigured: !string.IsNullOrWhiteSpace(configuration["OTEL_TRACES_SAMPLER"]),
             SampleRatio: DefaultSampleRatio(configuration, environment),
             ErrorTrackingHosts: Authorities(configuration["Sentry:Dsn"], configuration["Sentry:SpotlightUrl"]),
-            OtlpTraces: Exported("TRACES"),
             SentryTraces: sentryTraces);
     }
 
