@@ -138,7 +138,7 @@ flatness=$(awk -F'\t' '
       }
       if (v[1, i] == "NA") { printf "%-24s %14s %14s %14s %16s %14s  %s\n", name[i], "NA", "NA", "NA", "NA", "-", "not measured"; continue }
       # RSS is judged at steady state, over the second half of the run: until then it climbs while tiered
-      # compilation, the GC's budgets and the allocator's arenas reach their working size (minutes, not seconds).
+      # compilation, the GC budgets and the native allocator arenas reach their working size (minutes, not seconds).
       from = first
       if (name[i] ~ /rss_kib/) { for (k = 1; k <= n; k++) if (t[k] >= t[n] / 2) { from = k; break }; if (n - from + 1 < 3) from = first }
       sx = sy = sxx = sxy = 0; m = 0
@@ -149,7 +149,7 @@ flatness=$(awk -F'\t' '
       limit = 0.10 * (fitted_start < 0 ? -fitted_start : fitted_start) + slack
       growth = slope * (t[n] - t[from]) / 60
       flat = growth <= limit ? "yes" : "NO"
-      # The heap after the latest collection and the GC's commitment hold garbage awaiting a collection: a sawtooth
+      # The heap after the latest collection and the GC commitment hold garbage awaiting a collection: a sawtooth
       # between collections, reported, and judged by the live heap instead.
       if (name[i] ~ /gc_heap_bytes|gc_committed_bytes/) flat = (flat == "yes" ? "yes" : "grows (see live heap)")
       # The commitment /metrics gives is as of the GC'"'"'s last collection: in a service that collects every few
