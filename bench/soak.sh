@@ -153,8 +153,8 @@ flatness=$(awk -F'\t' '
       # between collections, reported, and judged by the live heap instead.
       if (name[i] ~ /gc_heap_bytes|gc_committed_bytes/) flat = (flat == "yes" ? "yes" : "grows (see live heap)")
       # The commitment /metrics gives is as of the GC'"'"'s last collection: in a service that collects every few
-      # seconds (the API) RSS minus it is the memory outside the heap; in one that goes minutes without (the web
-      # frontend) it also holds everything allocated since. Reported, not judged.
+      # seconds RSS minus it is the memory outside the heap; in one that goes a minute or more without, it also
+      # holds everything allocated since. Reported, not judged.
       else if (name[i] ~ /non_gc_kib/) flat = (flat == "yes" ? "yes" : "grows (see README, Soak)")
       else if (flat == "NO") growing = growing " " name[i]
       printf "%-24s %14s %14s %14s %16.1f %8ds-%ss  %s\n", name[i], v[1, i], v[n, i], after[i], slope, t[from], t[n], flat
