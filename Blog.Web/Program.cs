@@ -27,8 +27,14 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapStaticAssets();
-// The page policy (Security/ContentSecurityPolicy.cs) carries frame-ancestors itself.
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
+// The page policy (Security/ContentSecurityPolicy.cs) carries frame-ancestors itself. The circuit's WebSocket is not
+// compressed: each compressed connection held native zlib state that kept the frontend's memory growing in the soak
+// (decision 0011).
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server =>
+{
+    server.ContentSecurityFrameAncestorsPolicy = null;
+    server.DisableWebSocketCompression = true;
+});
 app.MapLogout();
 app.MapDefaultEndpoints();
 app.MapInlineScriptProbe();
